@@ -1,0 +1,7 @@
+"""``python -m gcsapply``."""
+
+import sys
+
+from gcsapply.cli import main
+
+sys.exit(main())

@@ -1,0 +1,113 @@
+"""The ``gcsapply`` command line: the command table and the single exception boundary.
+
+Each command lives in ``gcsapply/commands/<name>.py`` and exposes ``add_arguments(parser)``
+and ``run(args) -> int``. :func:`main` is the only place that turns exceptions into exit
+codes: usage errors and bad input exit 1 (never argparse's 2), interrupts 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import traceback
+
+from gcsapply import __version__
+from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
+from gcsapply.manifest.diagnostics import render_diagnostics_json, render_diagnostics_text
+
+# name -> (module under gcsapply.commands, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "Check manifests and workflow templates, offline"),
+    "plan": ("plan", "Show what apply would change in GCS"),
+    "apply": ("apply", "Make GCS match the manifests (or apply a saved plan)"),
+    "destroy": ("destroy", "Remove what the stack manages, respecting deletion policies"),
+    "status": ("status", "List the stack's runs with their progress"),
+    "outputs": ("outputs", "Print a run's result paths"),
+    "state": ("state", "Inspect the state file, or release a stale lock"),
+    "emulator": ("emulator", "Run the local GCS emulator"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors raise instead of exiting 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        raise UsageError(message, hint=f"run '{self.prog} --help' for usage")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="log HTTP calls (secrets redacted) "
+                        "and show tracebacks")
+    parser = _Parser(prog="gcsapply", description="Declarative reconciler for Huawei Cloud Gene "
+                     "Container Service (GCS).", parents=[common])
+    parser.add_argument("--version", action="version", version=f"gcsapply {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, summary) in COMMANDS.items():
+        module = _command_module(module_name)
+        if module is None:
+            continue
+        command_parser = sub.add_parser(name, help=summary, description=summary, parents=[common])
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    json_output = "--json" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.debug:
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                                format="%(asctime)s %(name)s %(message)s")
+        if not getattr(args, "_run", None):
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
+        return args._run(args)
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except InputError as exc:
+        if json_output:
+            sys.stdout.write(render_diagnostics_json(exc.diagnostics))
+        else:
+            if exc.diagnostics:
+                sys.stderr.write(render_diagnostics_text(exc.diagnostics))
+            if not exc.diagnostics or exc.hint:
+                print(exc.render(), file=sys.stderr)
+        _debug_traceback(debug)
+        return exc.exit_code
+    except GcsapplyError as exc:
+        print(exc.render(), file=sys.stderr)
+        _debug_traceback(debug)
+        return exc.exit_code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("  hint: rerun with --debug and report the traceback", file=sys.stderr)
+        _debug_traceback(debug)
+        return EXIT_ERROR
+
+
+def _command_module(module_name: str):
+    try:
+        return importlib.import_module(f"gcsapply.commands.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"gcsapply.commands.{module_name}":
+            return None  # not built yet
+        raise
+
+
+def _debug_traceback(debug: bool) -> None:
+    if debug:
+        traceback.print_exc(file=sys.stderr)

@@ -1,0 +1,197 @@
+"""YAML loading with YAML 1.2 core semantics and a position for every node.
+
+PyYAML resolves plain scalars by YAML 1.1 rules (``yes`` is a bool, ``2026-11-28`` a date,
+``0755`` an octal). Manifests and templates are read with YAML 1.2 *core* rules instead: only
+``true``/``false`` are booleans, only ``null``/``~``/empty is null, dates stay strings. We let
+PyYAML compose the node tree (it keeps marks) and construct plain Python values ourselves,
+recording the 1-based ``(line, column)`` of every key path.
+
+Duplicate keys are reported, never silently last-wins. Tabs in indentation are reported with
+the line they are on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+import yaml
+
+from gcsapply.manifest.diagnostics import ERROR, Diagnostic, format_path
+
+try:  # the C parser is several times faster; both keep marks
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):
+    """Composes nodes only; no YAML 1.1 implicit typing (we resolve scalars ourselves)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_QUOTED_STYLES = frozenset("\"'|>")
+
+
+@dataclass
+class YamlDocument:
+    """One YAML document: plain data plus the position of each key path."""
+
+    data: object
+    file: str  # as shown to the user (relative to the command's DIR)
+    positions: dict = field(default_factory=dict)  # path tuple -> (line, column), 1-based
+    key_positions: dict = field(default_factory=dict)  # path tuple -> (line, column) of the key
+
+    def where(self, path=()) -> tuple[int | None, int | None]:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while True:
+            if path in self.positions:
+                return self.positions[path]
+            if not path:
+                return (None, None)
+            path = path[:-1]
+
+    def where_key(self, path) -> tuple[int | None, int | None]:
+        """Position of the *key* that holds ``path`` (for unknown or misplaced keys)."""
+        path = tuple(path)
+        return self.key_positions.get(path) or self.where(path)
+
+    def diagnostic(self, path, code, message, *, hint=None, severity=ERROR, at_key=False):
+        line, column = self.where_key(path) if at_key else self.where(path)
+        return Diagnostic(severity, code, message, self.file, line, column,
+                          format_path(path) or None, hint)
+
+
+def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
+    """Parse every document in ``text``. Problems come back as diagnostics, never raised."""
+    diagnostics = _tab_diagnostics(text, file)
+    if diagnostics:
+        return [], diagnostics
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {problem}", file, line, column,
+                               None, "check indentation and quoting around this line")]
+    except yaml.YAMLError as exc:
+        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {exc}", file, 1, 1)]
+    documents = []
+    for node in nodes:
+        if node is None:
+            continue
+        builder = _Builder(file)
+        data = builder.build(node, ())
+        documents.append(YamlDocument(data, file, builder.positions, builder.key_positions))
+        diagnostics.extend(builder.diagnostics)
+    return documents, diagnostics
+
+
+def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocument], list[Diagnostic]]:
+    """Read ``path`` as UTF-8 (an optional BOM is dropped) and parse it."""
+    shown = file or str(path)
+    try:
+        raw = FsPath(path).read_bytes()
+    except OSError as exc:
+        return [], [Diagnostic(ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown)]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [Diagnostic(ERROR, "not-utf8", "file is not valid UTF-8", shown, line, None,
+                               None, "save the file as UTF-8")]
+    return load_yaml_text(text, shown)
+
+
+def _tab_diagnostics(text: str, file: str) -> list[Diagnostic]:
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip() and not line.lstrip().startswith("#"):
+            out.append(Diagnostic(ERROR, "yaml-tab", "tab character in indentation", file, number,
+                                  indent.index("\t") + 1, None, "indent YAML with spaces only"))
+    return out
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.positions: dict = {}
+        self.key_positions: dict = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._anchors_seen: set = set()
+
+    def build(self, node, path):
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def _mapping(self, node, path):
+        out = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._error(key_node, path, "yaml-merge-key", "YAML merge keys (<<) are not supported",
+                            "write the keys out in full")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._error(key_node, path, "yaml-complex-key", "mapping keys must be plain scalars")
+                continue
+            key = _scalar(key_node)
+            if not isinstance(key, str):
+                key = key_node.value  # keys are names: `1:` and `true:` stay the text written
+            child = path + (key,)
+            if key in out:
+                first = self.key_positions[child][0]
+                self._error(key_node, child, "duplicate-key",
+                            f"duplicate key '{key}' (first defined on line {first})",
+                            "remove one of the two; YAML would silently keep only the last")
+                continue
+            self.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, child)
+        return out
+
+    def _error(self, node, path, code, message, hint=None):
+        self.diagnostics.append(Diagnostic(ERROR, code, message, self.file, node.start_mark.line + 1,
+                                           node.start_mark.column + 1, format_path(path) or None, hint))
+
+
+def _scalar(node):
+    if node.style in _QUOTED_STYLES:  # quoted, literal or folded: always the text written
+        return node.value
+    return _resolve_core(node.value)
+
+
+def _resolve_core(value: str):
+    """YAML 1.2 core schema resolution of a plain scalar."""
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT10.match(value):
+        return int(value)
+    if _INT8.match(value):
+        return int(value[2:], 8)
+    if _INT16.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    if _INF.match(value):
+        return -math.inf if value.startswith("-") else math.inf
+    if _NAN.match(value):
+        return math.nan
+    return value

@@ -1,0 +1,161 @@
+"""The desired stack: frozen dataclasses built from validated manifests.
+
+These are what ``plan`` compares with live state. They hold only checked, typed values; every
+path is absolute; ExecutionSets are already expanded into their member Executions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_STATE_PATH = ".gcsapply/state.json"
+LABEL_STACK = "gcsapply-stack"
+LABEL_KEY = "gcsapply-key"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resource was declared, for messages."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    name: str
+    root: Path  # the directory given to the command
+    endpoint: str = "embedded"  # "embedded" | "region" | an https:// URL
+    region: str | None = None
+    project_id: str | None = None
+    state_path: str = DEFAULT_STATE_PATH  # relative to root
+    parallelism: int = 10
+    reads_per_minute: int = 600
+    writes_per_minute: int = 300
+    page_size: int = 100
+    max_launches_per_apply: int | None = None
+    max_deletes_per_apply: int | None = None
+    source: Source | None = None  # None when the tree has no Stack manifest
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    name: str  # metadata.name
+    template_path: Path
+    template_bytes: bytes = field(repr=False)
+    description: str = ""
+    vendor: str = ""
+    versioning: str = "content"  # "content" | "none"
+    prevent_destroy: bool = False
+    source: Source | None = None
+
+    KIND = "Workflow"
+
+    @property
+    def address(self) -> str:
+        return f"workflow/{self.name}"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.template_bytes).hexdigest()
+
+    @property
+    def gcs_name(self) -> str:
+        """``<name>-<digest[:8]>`` under content versioning (≤ 40 characters), else the name."""
+        if self.versioning == "none":
+            return self.name
+        return f"{self.name}-{self.digest[:8]}"
+
+    @property
+    def upload_filename(self) -> str:
+        return f"{self.gcs_name}.yaml"
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    mode: str = "once"  # "once" | "untilSucceeded"
+    max_retries: int = 2
+    rerun_token: str = ""
+
+
+@dataclass(frozen=True)
+class ExecutionSpec:
+    name: str  # metadata.name (for ExecutionSet members: <set>-<s(key)>)
+    workflow: str  # a Workflow's metadata.name, or "id:<uuid>"
+    inputs: dict  # only the inputs given, converted to their declared types
+    environment: str | None = None
+    target: str = "cci"
+    namespace: str = ""
+    sfs_pvc_name: str = ""
+    priority: int = 0
+    timeout: int = 1440
+    job_retry_count: int | None = None
+    image_pull_policy: str = "IfNotPresent"
+    description: str = ""
+    labels: dict = field(default_factory=dict)
+    notification: dict | None = None  # {"events": [...], "email": [...], "sms": [...]}
+    run_policy: RunPolicy = RunPolicy()
+    deletion_policy: str = "retain"  # "retain" | "delete"
+    desired_state: str = "active"  # "active" | "cancelled"
+    prevent_destroy: bool = False
+    set_name: str | None = None  # the ExecutionSet this run belongs to
+    source: Source | None = None
+
+    KIND = "Execution"
+
+    @property
+    def address(self) -> str:
+        return f"execution/{self.name}"
+
+    @property
+    def workflow_ref(self) -> str:
+        """``W`` of the run key: the Workflow's name, or ``id:<uuid>``."""
+        return self.workflow
+
+    @property
+    def key(self) -> str:
+        return run_key(self.workflow_ref, self.inputs, self.run_policy.rerun_token)
+
+    @property
+    def gcs_name(self) -> str:
+        return f"{self.name}-{self.key[:8]}"
+
+    def gcs_labels(self, stack_name: str) -> dict:
+        """Our labels on the run, then the user's (ours win)."""
+        return {**self.labels, LABEL_STACK: stack_name, LABEL_KEY: f"v1-{self.key[:40]}"}
+
+
+@dataclass(frozen=True)
+class DesiredStack:
+    stack: StackSpec
+    workflows: dict  # address -> WorkflowSpec
+    executions: dict  # address -> ExecutionSpec
+    sets: dict = field(default_factory=dict)  # "executionset/<name>" -> tuple of member addresses
+
+
+def run_key(workflow_ref: str, inputs: dict, rerun_token: str = "") -> str:
+    """The identity of a run (DESIGN §2). Pinned by tests: never change its bytes."""
+    document = {"v": 1, "workflow": workflow_ref, "inputs": _normalise_numbers(inputs),
+                "rerunToken": rerun_token}
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _normalise_numbers(value):
+    """Integral floats become ints, so ``4`` and ``4.0`` give the same key."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _normalise_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise_numbers(v) for v in value]
+    return value
