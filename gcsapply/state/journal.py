@@ -1,0 +1,156 @@
+"""``journal.jsonl``: the append-only log apply writes around every mutating call (DESIGN §3).
+
+One fsynced line before each mutating call (``phase: begin``) and one after (``phase: end``).
+``state.json`` is compacted from the journal (every 100 entries, every 5 s and at exit). A
+``begin`` without its ``end`` is *pending*: the call may or may not have happened; the next
+apply resolves it by an exact-name lookup.
+
+Entries (one JSON object per line)::
+
+    {"phase": "meta",  "lineage": "...", "binding": {...}}            first apply of a lineage
+    {"phase": "begin", "id": "op-1", "address": "execution/a", "action": "create",
+                       "gcs_name": "a-3f2a9c1d", ...}
+    {"phase": "end",   "id": "op-1", "ok": true, "gcs_id": "...",
+                       "set": {"execution/a": {...entry...}}}        null removes an address
+
+Replay ignores a torn last line (a crash mid-write) and refuses a torn line anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from gcsapply.errors import StateError
+from gcsapply.state.file import Binding, State, load_state, write_state_atomic, write_text_atomic
+
+JOURNAL_NAME = "journal.jsonl"
+PHASES = ("meta", "begin", "end")
+
+
+class Journal:
+    """The journal file beside a state file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._handle = None
+
+    @classmethod
+    def beside(cls, state_path: Path) -> "Journal":
+        return cls(Path(state_path).with_name(JOURNAL_NAME))
+
+    def append(self, entry: dict) -> None:
+        """Write one entry as one line and fsync it before returning."""
+        if entry.get("phase") not in PHASES:
+            raise ValueError(f"journal entry without a known phase: {entry!r}")
+        line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "a", encoding="utf-8")
+        self._handle.write(line + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def replay(self) -> list[dict]:
+        """Every entry in order; a missing journal is empty."""
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        entries = []
+        lines = text.split("\n")
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as exc:
+                if number == len(lines) or all(not rest.strip() for rest in lines[number:]):
+                    break  # torn last line: the write that was cut never completed
+                raise StateError(f"journal line {number} is not JSON: {exc.msg}",
+                                 where=str(self.path),
+                                 hint="a journal is only ever appended; restore it from a "
+                                      "backup") from exc
+            entries.append(entry)
+        return entries
+
+    def pending(self) -> list[dict]:
+        """``begin`` entries with no ``end``: calls whose outcome is unknown."""
+        return pending_entries(self.replay())
+
+    def compact_into(self, state: State) -> State:
+        """A copy of ``state`` with every completed entry applied (serial + 1 if any)."""
+        return apply_entries(state, self.replay())
+
+    def rewrite(self, entries: list[dict]) -> None:
+        """Replace the journal with ``entries`` (atomically): what compaction keeps."""
+        self.close()
+        text = "".join(json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                       + "\n" for e in entries)
+        if not entries and not self.path.exists():
+            return
+        write_text_atomic(self.path, text)
+
+
+def pending_entries(entries: list[dict]) -> list[dict]:
+    ended = {e.get("id") for e in entries if e.get("phase") == "end"}
+    return [e for e in entries if e.get("phase") == "begin" and e.get("id") not in ended]
+
+
+def apply_entries(state: State, entries: list[dict]) -> State:
+    """Pure: ``state`` with the ``meta`` and ``end`` entries applied, in order."""
+    result = state.copy()
+    changed = False
+    for entry in entries:
+        phase = entry.get("phase")
+        if phase == "meta":
+            if entry.get("binding") and result.binding is None:
+                b = entry["binding"]
+                result.binding = Binding(b["endpoint"], b["project_id"], b["stack"])
+                changed = True
+            if entry.get("lineage") and result.lineage is None:
+                result.lineage = entry["lineage"]
+                changed = True
+        elif phase == "end":
+            for address, resource in (entry.get("set") or {}).items():
+                if resource is None:
+                    result.resources.pop(address, None)
+                else:
+                    result.resources[address] = resource
+                changed = True
+    if changed:
+        result.serial = state.serial + 1
+    return result
+
+
+def read_current_state(state_path: Path) -> tuple[State, list[dict]]:
+    """``state.json`` with the journal replayed in memory, and the pending entries. Writes nothing.
+
+    This is what ``plan`` sees: completed changes not yet compacted are already owned.
+    """
+    state = load_state(state_path)
+    entries = Journal.beside(state_path).replay()
+    if not entries:
+        return state, []
+    return apply_entries(state, entries), pending_entries(entries)
+
+
+def compact(state_path: Path) -> State:
+    """Fold the journal into ``state.json`` (atomic write) and keep only pending entries."""
+    state_path = Path(state_path)
+    journal = Journal.beside(state_path)
+    entries = journal.replay()
+    state = load_state(state_path)
+    if not entries:
+        return state
+    compacted = apply_entries(state, entries)
+    if compacted.serial != state.serial or not state_path.exists():
+        write_state_atomic(state_path, compacted)
+    journal.rewrite(pending_entries(entries))
+    return compacted
