@@ -1,0 +1,92 @@
+"""What every kind declares: its schema, its name rule and its field rules (STYLE §5).
+
+A field rule says what a change to one manifest field does to the live resource, so plan can
+say exactly what changed and what may change ("Can only update ..."). Rules name the manifest
+path (``spec.priority``) and the attribute of the model dataclass that holds its value
+(``priority``; dotted for nested values, ``run_policy.rerun_token``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+
+class Effect(StrEnum):
+    """What changing a field does. Values appear verbatim in messages and tests."""
+
+    IN_PLACE = "in-place"  # an update call on the live object (workflow description, priority)
+    NEW_VERSION = "new-version"  # a new GCS workflow version <name>-<digest[:8]>
+    NEW_RUN = "new-run"  # part of the run key: a new run; the old one is superseded
+    NEXT_RUN = "next-run"  # a launch setting: applies to the next launch only (warning)
+    STATE_ONLY = "state-only"  # recorded in state only (policies): update, reason policy-changed
+    DESIRED_STATE = "desired-state"  # drives an action (cancel) rather than a field update
+    MEMBERS = "members"  # ExecutionSet: changes which member runs exist
+    SETTING = "setting"  # how gcsapply runs (Stack); nothing in GCS changes
+    TARGET = "target"  # which GCS account/stack the state is bound to: state refuses a change
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    path: str  # manifest path, dotted: "spec.runPolicy.rerunToken"
+    attribute: str | None  # model attribute, dotted: "run_policy.rerun_token" (None: no model field)
+    effect: Effect
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    rule: FieldRule
+    before: object
+    after: object
+
+
+class Kind:
+    """Base of the kinds. Subclasses set the class attributes; instances are never made."""
+
+    KIND: ClassVar[str]
+    SCHEMA: ClassVar[str]  # name of schemas/<SCHEMA>.schema.json
+    NAME_MAX: ClassVar[int]
+    FIELDS: ClassVar[tuple[FieldRule, ...]]
+
+    @classmethod
+    def address(cls, name: str) -> str:
+        return f"{cls.KIND.lower()}/{name}"
+
+    @classmethod
+    def rules(cls, effect: Effect) -> tuple[FieldRule, ...]:
+        return tuple(rule for rule in cls.FIELDS if rule.effect == effect)
+
+    @classmethod
+    def rule_for(cls, path: str) -> FieldRule | None:
+        """The rule for a manifest path, or for its nearest listed ancestor."""
+        by_path = {rule.path: rule for rule in cls.FIELDS}
+        while path:
+            if path in by_path:
+                return by_path[path]
+            path = path.rpartition(".")[0]
+        return None
+
+    @classmethod
+    def changed_fields(cls, before, after) -> list[FieldChange]:
+        """Each field rule whose model attribute differs between two specs of this kind."""
+        changes = []
+        for rule in cls.FIELDS:
+            if rule.attribute is None:
+                continue
+            old, new = _get(before, rule.attribute), _get(after, rule.attribute)
+            if old != new:
+                changes.append(FieldChange(rule, old, new))
+        return changes
+
+    @classmethod
+    def updatable_paths(cls) -> tuple[str, ...]:
+        """Manifest paths a live object takes in place: for "Can only update ..." messages."""
+        return tuple(rule.path for rule in cls.rules(Effect.IN_PLACE))
+
+
+def _get(obj, dotted: str):
+    for part in dotted.split("."):
+        obj = getattr(obj, part, None)
+    return obj

@@ -1,0 +1,179 @@
+"""Validate manifest documents against the JSON Schemas and turn every error into a Diagnostic.
+
+The schemas (``schemas/<kind>.schema.json``, draft 2020-12) are the single source of the shape
+of each kind. A schema node may carry two annotations of ours: ``x-message`` (replaces the
+generic message) and ``x-hint``. Every error is reported at the offending node's line and
+column with its key path; an unknown key is reported at the key itself with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from gcsapply.manifest.diagnostics import Diagnostic
+from gcsapply.manifest.load import YamlDocument
+from gcsapply.schemas import load_schema
+
+SCHEMA_NAMES = ("stack", "workflow", "execution", "executionset", "diagnostics")
+
+_TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a number",
+               "boolean": "a boolean (true or false)", "object": "a mapping", "array": "a list",
+               "null": "null"}
+
+
+def validate_document(document: YamlDocument, schema_name: str) -> list[Diagnostic]:
+    """Every schema problem of ``document`` (one manifest), in document order."""
+    validator = _validator(schema_name)
+    diagnostics = []
+    for error in validator.iter_errors(document.data):
+        diagnostics.extend(_diagnostics_for(document, error))
+    return diagnostics
+
+
+def describe_value(value) -> str:
+    """A short description of a YAML value for messages: ``string 'abc'``, ``integer 3``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value:g}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    """``"did you mean 'x'?"`` for the closest choice, or None."""
+    choices = sorted(str(c) for c in choices)
+    lowered = {c.lower(): c for c in choices}
+    if str(word).lower() in lowered:
+        return f"did you mean '{lowered[str(word).lower()]}'?"
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+@cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(schema_name), registry=_registry())
+
+
+@cache
+def _registry() -> Registry:
+    resources = [(f"{name}.schema.json", Resource(load_schema(name), DRAFT202012))
+                 for name in SCHEMA_NAMES]
+    return Registry().with_resources(resources)
+
+
+def _diagnostics_for(document: YamlDocument, error: ValidationError) -> list[Diagnostic]:
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    hint = schema.get("x-hint")
+    if "propertyNames" in error.schema_path:
+        return [_property_name(document, path, error)]
+    if error.validator == "additionalProperties":
+        return _unknown_keys(document, path, error)
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [document.diagnostic(path, "missing-key", f"missing required key '{key}'",
+                                    hint=hint or _required_hint(key)) for key in missing]
+    message = schema.get("x-message")
+    if message:
+        return [document.diagnostic(path, "invalid-value",
+                                    f"{_subject(path)} {message} (got {describe_value(error.instance)})",
+                                    hint=hint)]
+    code, message, default_hint = _generic(error)
+    return [document.diagnostic(path, code, f"{_subject(path)} {message}", hint=hint or default_hint)]
+
+
+def _generic(error: ValidationError) -> tuple[str, str, str | None]:
+    """(code, message, hint) for the jsonschema keywords the schemas use."""
+    value, instance, keyword = error.validator_value, error.instance, error.validator
+    got = describe_value(instance)
+    if keyword == "type":
+        types = value if isinstance(value, list) else [value]
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        hint = None
+        if "string" in types and isinstance(instance, (int, float, bool)):
+            hint = "quote the value to make it a string"
+        return "wrong-type", f"must be {wanted} (got {got})", hint
+    if keyword == "enum":
+        allowed = ", ".join(str(v) for v in value)
+        hint = did_you_mean(instance, value) if isinstance(instance, str) else None
+        return "invalid-value", f"must be one of: {allowed} (got {got})", hint
+    if keyword == "const":
+        return "invalid-value", f"must be '{value}' (got {got})", None
+    if keyword in ("minimum", "maximum"):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        if low is not None and high is not None:
+            return "out-of-range", f"must be between {low} and {high} (got {got})", None
+        if low is not None:
+            return "out-of-range", f"must be at least {low} (got {got})", None
+        return "out-of-range", f"must be at most {high} (got {got})", None
+    if keyword == "maxLength":
+        return "too-long", f"must be at most {value} characters (got {len(instance)})", None
+    if keyword == "minLength":
+        return "too-short", "must not be empty" if value == 1 else f"must be at least {value} characters", None
+    if keyword == "minItems":
+        return "too-short", f"must have at least {value} item{'s' if value != 1 else ''}", None
+    if keyword == "uniqueItems":
+        return "duplicate-item", "must not list the same value twice", None
+    if keyword == "pattern":
+        return "invalid-value", f"does not match the pattern {value} (got {got})", None
+    return "invalid-value", error.message, None
+
+
+def _unknown_keys(document: YamlDocument, path: tuple, error: ValidationError) -> list[Diagnostic]:
+    known = list(error.schema.get("properties", {}))
+    out = []
+    for key in error.instance:
+        if key in known:
+            continue
+        hint = did_you_mean(key, known) if known else None
+        if not hint:
+            hint = f"allowed keys here: {', '.join(known)}" if known else "remove it"
+        out.append(document.diagnostic(path + (key,), "unknown-key", f"unknown key '{key}'",
+                                       hint=hint, at_key=True))
+    return out
+
+
+def _property_name(document: YamlDocument, path: tuple, error: ValidationError) -> Diagnostic:
+    # error.schema is the propertyNames sub-schema itself: our annotations sit on it
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    message = schema.get("x-message") or error.message
+    return document.diagnostic(path + (error.instance,), "invalid-key",
+                               f"invalid key '{error.instance}': {message}",
+                               hint=schema.get("x-hint"), at_key=True)
+
+
+def _subject(path: tuple) -> str:
+    if not path:
+        return "the document"
+    last = path[-1]
+    return f"item {last}" if isinstance(last, int) else f"'{last}'"
+
+
+_REQUIRED_HINTS = {
+    "apiVersion": "add 'apiVersion: gcsapply/v1'",
+    "metadata": "add 'metadata: {name: <name>}'",
+    "name": "add 'name: <name>' (lowercase letters, digits and '-')",
+    "spec": "add a 'spec:' mapping",
+    "template": "give the path of a genecontainer_0_1 template, relative to this file",
+}
+
+
+def _required_hint(key: str) -> str | None:
+    return _REQUIRED_HINTS.get(key)
