@@ -10,6 +10,7 @@ The tree::
     GcsapplyError                      exit 1 unless stated
     ├── UsageError                     bad flags or arguments
     ├── InputError                     manifests, templates, sample sheets (carries diagnostics)
+    ├── TemplateError                  a template cannot be expanded with these input values
     ├── ConfigError                    endpoint, region, project, credentials
     ├── StateError                     state file unreadable, or bound to another target
     │   ├── LockHeldError              another apply/destroy holds state.lock
@@ -168,3 +169,12 @@ def api_error_class(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return _API_ERRORS_BY_STATUS.get(status, ApiError)
+
+
+class TemplateError(GcsapplyError):
+    """A template cannot be expanded: bad run-time input values, or a value that cannot be
+    computed (``problems`` lists each one)."""
+
+    def __init__(self, message: str, problems=(), **kwargs):
+        super().__init__(message, **kwargs)
+        self.problems = list(problems)

@@ -1,0 +1,441 @@
+"""Step rules of the §10 checklist: names, type, tool, commands, commands_iter, built-in
+functions, conditions, depends and the dependency graph (items 3, 4, 10-21)."""
+
+from __future__ import annotations
+
+import re
+
+from gcsapply.template.calls import parse_call
+from gcsapply.template.checker import Checker, suggest_name, walk_strings
+from gcsapply.template.graph import ITERATE, WHOLE
+from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_integer, parse_memory,
+                                      render_value, substitute, variable_names, whole_variable)
+
+STEP_KEYS = ("description", "type", "tool", "resources", "commands", "commands_iter",
+             "condition", "depends")
+RESOURCE_KEYS = ("cpu", "memory")
+COMMANDS_ITER_KEYS = ("command", "vars", "vars_iter")
+DEPEND_KEYS = ("target", "type")
+STEP_TYPE = "GCS.Job"
+STEP_NAME_DOC = re.compile(r"^[a-z][-a-z0-9]{0,39}$")
+STEP_NAME_STRICT = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+TOOL = re.compile(r"^[^:\s]+:[^:\s]+$")
+_CONDITION_FORMS = 'write `true`, `false`, `${bool-input}` or `check_result(step, "expected")`'
+
+
+def check_steps(c: Checker, data: dict) -> None:
+    if "workflow" not in data:
+        c.error((), "workflow-missing", "the template has no `workflow`",
+                "add `workflow:` with at least one step")
+        return
+    workflow = data["workflow"]
+    if not isinstance(workflow, dict):
+        c.error(("workflow",), "workflow-not-mapping", "`workflow` must be a mapping of step name -> step",
+                "write `workflow:` followed by indented `step-name: {tool: ..., commands: [...]}`")
+        return
+    if not workflow:
+        c.error(("workflow",), "workflow-empty", "`workflow` defines no steps",
+                "add at least one step", at_key=True)
+    for name, body in workflow.items():
+        _check_step(c, str(name), body, workflow)
+    _check_cycles(c, workflow)
+    _check_misplaced_calls(c, data)
+
+
+def check_iteration(c: Checker, path: tuple, spec: dict, template_key: str, step: str | None,
+                    body: dict | None = None) -> None:
+    """``vars`` / ``vars_iter`` of a commands_iter or paths_iter (rules 15-18)."""
+    widths = _check_vars(c, path, spec.get("vars"))
+    positions = None
+    vars_iter = spec.get("vars_iter")
+    if vars_iter is not None and not isinstance(vars_iter, list):
+        c.error(path + ("vars_iter",), "vars-iter-not-list",
+                "vars_iter must be a list of value lists", "write `vars_iter: [[a, b], range(0, 3)]`")
+    elif isinstance(vars_iter, list):
+        positions = len(vars_iter)
+        for index, element in enumerate(vars_iter):
+            _check_iter_element(c, path + ("vars_iter", index), element, step, body)
+    if widths and positions is not None and spec.get("vars_iter") and any(w != positions for w in widths):
+        c.error(path + ("vars",), "vars-width-mismatch",
+                f"vars rows have {sorted(widths)[0]} values but vars_iter has {positions} lists",
+                "each vars row must give one value per vars_iter list", doc=False)
+    if positions is None or not vars_iter:
+        positions = max(widths) if widths else None
+    template = spec.get(template_key)
+    if isinstance(template, str) and positions is not None:
+        used = [int(n) for n in variable_names(template) if POSITIONAL_RE.match(n)]
+        if used and max(used) > positions:
+            c.error(path + (template_key,), "positional-out-of-range",
+                    f"${{{max(used)}}} is used but there are only {positions} positions",
+                    f"positions come from the {'vars_iter lists' if vars_iter else 'vars row width'}; "
+                    f"use ${{1}}..${{{positions}}}", doc=False)
+
+
+def _check_step(c: Checker, name: str, body, workflow: dict) -> None:
+    path = ("workflow", name)
+    if not STEP_NAME_DOC.match(name) or (c.strict and not STEP_NAME_STRICT.match(name)):
+        c.error(path, "step-name-invalid",
+                f"step name {name!r} must start with a lowercase letter, use only a-z, 0-9 and '-', "
+                "end with a letter or digit, and be at most 40 characters",
+                f"rename it, e.g. `{_fix_step_name(name)}`", at_key=True)
+    if not isinstance(body, dict):
+        c.error(path, "step-not-mapping", f"step '{name}' must be a mapping with `tool` and `commands`",
+                at_key=True)
+        return
+    c.unknown_keys(body, path, STEP_KEYS, f"step '{name}'")
+    if "type" not in body:
+        c.warning(path, "step-type-missing", f"step '{name}' has no `type`; treated as {STEP_TYPE}",
+                  f"add `type: {STEP_TYPE}`", at_key=True)
+    elif body["type"] != STEP_TYPE:
+        c.error(path + ("type",), "step-type-invalid",
+                f"step type {render_value(body['type'])!r} is not supported; GCS runs only {STEP_TYPE}",
+                f"write `type: {STEP_TYPE}`")
+    _check_tool(c, name, body, path)
+    description = body.get("description")
+    if isinstance(description, str) and len(description) > 255:
+        c.warning(path + ("description",), "step-description-too-long",
+                  f"description of step '{name}' is {len(description)} characters; GCS documents "
+                  "at most 255", "shorten the description; the console may reject or cut it", doc=True)
+    _check_resources(c, name, body.get("resources"), path)
+    _check_commands(c, name, body, path)
+    if "condition" in body:
+        _check_condition(c, name, body, path + ("condition",), workflow)
+    _check_depends(c, name, body.get("depends"), path + ("depends",), workflow)
+
+
+def _check_tool(c: Checker, name: str, body: dict, path: tuple) -> None:
+    tool = body.get("tool")
+    if tool is None or tool == "":
+        c.error(path + ("tool",) if "tool" in body else path, "tool-missing",
+                f"step '{name}' has no `tool`", "add `tool: name:version`, e.g. `tool: bwa:0.7.12`",
+                at_key=True)
+    elif not isinstance(tool, str):
+        c.error(path + ("tool",), "tool-format", f"tool of step '{name}' must be a string name:version",
+                f"write `tool: \"{render_value(tool)}\"` with a version")
+    elif "${" in tool:
+        c.error(path + ("tool",), "tool-variable", f"tool of step '{name}' must be literal, not {tool!r}",
+                "write the tool name and version out, e.g. `tool: bwa:0.7.12`")
+    elif not TOOL.match(tool):
+        c.error(path + ("tool",), "tool-format", f"tool {tool!r} of step '{name}' is not name:version",
+                f"write `tool: {tool.strip() or 'name'}:<version>`")
+
+
+def _check_resources(c: Checker, name: str, resources, path: tuple) -> None:
+    if resources is None:
+        return
+    path = path + ("resources",)
+    if not isinstance(resources, dict):
+        c.error(path, "resources-not-mapping", f"resources of step '{name}' must be a mapping",
+                "write `resources: {cpu: 2c, memory: 8G}`")
+        return
+    c.unknown_keys(resources, path, RESOURCE_KEYS, f"resources of step '{name}'",
+                   {"gpu": "the GCS template grammar has no `gpu` resource; only cpu and memory"})
+    for key, parse, example in (("cpu", parse_cpu, "2c or 0.5"), ("memory", parse_memory, "8G or 1.5g")):
+        if resources.get(key) is None:
+            continue
+        text = substitute(render_value(resources[key]),
+                          {n: render_value(v) for n, v in c.defaults.items()})
+        if "${" not in text and parse(text) is None:
+            c.error(path + (key,), f"resource-{key}-format",
+                    f"{key} {text!r} of step '{name}' is not a number with an optional unit",
+                    f"write e.g. `{key}: {example.split(' or ')[0]}` ({example})", doc=False)
+
+
+def _check_commands(c: Checker, name: str, body: dict, path: tuple) -> None:
+    commands, spec = body.get("commands"), body.get("commands_iter")
+    if commands is not None:
+        if not isinstance(commands, list):
+            c.error(path + ("commands",), "commands-not-list", f"commands of step '{name}' must be a list",
+                    "write `commands:` followed by `- <shell command>` lines")
+        else:
+            for index, command in enumerate(commands):
+                if not isinstance(command, str):
+                    c.error(path + ("commands", index), "command-not-string",
+                            f"command {index} of step '{name}' must be a string",
+                            "quote it, or use `- |` for a multi-line command")
+    has_commands = isinstance(commands, list) and bool(commands)
+    if not has_commands and spec is None:
+        c.error(path, "commands-missing", f"step '{name}' has neither `commands` nor `commands_iter`",
+                "add `commands: [<shell command>]`", at_key=True)
+    if has_commands and spec is not None:
+        c.warning(path + ("commands_iter",), "commands-and-commands-iter",
+                  f"step '{name}' has both `commands` and `commands_iter`",
+                  "both run: plain commands first, then the iterated ones; prefer one", at_key=True)
+    if spec is not None:
+        _check_commands_iter(c, name, spec, path + ("commands_iter",), body)
+
+
+def _check_commands_iter(c: Checker, name: str, spec, path: tuple, body: dict) -> None:
+    if not isinstance(spec, dict):
+        c.error(path, "commands-iter-not-mapping",
+                f"commands_iter of step '{name}' must be a mapping with `command` and `vars_iter`")
+        return
+    c.unknown_keys(spec, path, COMMANDS_ITER_KEYS, f"commands_iter of step '{name}'")
+    command = spec.get("command")
+    has_vars = bool(spec.get("vars")) or bool(spec.get("vars_iter"))
+    if command is not None and not isinstance(command, str):
+        c.error(path + ("command",), "command-not-string",
+                f"commands_iter.command of step '{name}' must be a string")
+    if command in (None, "") and has_vars:
+        c.error(path, "commands-iter-incomplete",
+                f"commands_iter of step '{name}' has vars but no `command`",
+                "add `command:` using ${1}, ${2}, ... for the values", doc=False, at_key=True)
+    elif command not in (None, "") and not has_vars:
+        c.error(path, "commands-iter-incomplete",
+                f"commands_iter of step '{name}' has a `command` but no `vars` or `vars_iter`",
+                "add `vars_iter:` with the lists of values to iterate over", doc=False, at_key=True)
+    elif command in (None, "") and not has_vars and not body.get("commands"):
+        c.error(path, "commands-missing", f"commands_iter of step '{name}' is empty",
+                "give it `command:` and `vars_iter:`", at_key=True)
+    check_iteration(c, path, spec, "command", name, body)
+
+
+def _check_vars(c: Checker, path: tuple, rows) -> list[int]:
+    """Rows of ``vars``; returns the known row widths."""
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        c.error(path + ("vars",), "vars-not-list", "vars must be a list of rows",
+                "write `vars: [[a, 1], [b, 2]]`")
+        return []
+    widths: list[int] = []
+    first_width = None
+    for index, row in enumerate(rows):
+        row_path = path + ("vars", index)
+        name = whole_variable(row)
+        if name is not None and c.input_type(name) == "array":
+            row = c.defaults.get(name)
+            if not isinstance(row, list):
+                continue
+        elif not isinstance(row, list):
+            c.error(row_path, "vars-row-not-list", f"vars row {index} must be a list of values",
+                    f"write `- [{render_value(row)}]`", doc=False)
+            continue
+        elif any(isinstance(member, (list, dict)) for member in row):
+            c.error(row_path, "vars-nested-list", f"vars row {index} contains a nested list or mapping",
+                    "row members must be single values (string, number, bool)", doc=False)
+        widths.append(len(row))
+        if first_width is None:
+            first_width = len(row)
+        elif len(row) != first_width:
+            c.error(row_path, "vars-row-width",
+                    f"vars row {index} has {len(row)} values but row 0 has {first_width}",
+                    "every vars row must have the same number of values", doc=False)
+    return widths
+
+
+def _check_iter_element(c: Checker, path: tuple, element, step, body) -> None:
+    if isinstance(element, list):
+        if any(isinstance(member, (list, dict)) for member in element):
+            c.error(path, "vars-nested-list", "a vars_iter list contains a nested list or mapping",
+                    "list members must be single values", doc=False)
+        return
+    name = whole_variable(element)
+    if name is not None:
+        kind = c.input_type(name)
+        if kind is not None and kind != "array":
+            c.error(path, "vars-iter-not-array-input",
+                    f"vars_iter element ${{{name}}} is a {kind} input, not an array",
+                    f"declare `{name}` with `type: array`, or write a literal list", doc=False)
+        return
+    call = parse_call(element)
+    if call is not None and call.name == "range":
+        _check_range(c, path, call)
+        return
+    if call is not None and call.name == "get_result":
+        _check_result_call(c, path, call, step, body, "get_result", "separator")
+        return
+    c.error(path, "vars-iter-element",
+            f"vars_iter element {render_value(element)!r} is not a list, an array input, "
+            "range(...) or get_result(...)",
+            f"write `- [{render_value(element)}]` for a single value", doc=False)
+
+
+def _check_range(c: Checker, path: tuple, call) -> None:
+    args = call.args
+    if call.error or len(args) not in (2, 3):
+        c.error(path, "range-args", f"range needs (begin, end) or (begin, end, step); got {len(args)} "
+                "arguments" + (f" ({call.error})" if call.error else ""), "write `range(0, 10)`")
+        return
+    if len(args) == 3:
+        c.warning(path, "range-three-args", "range with a step argument is a kubegene extension",
+                  "GCS documents only range(begin, end)")
+    numbers = []
+    for arg in args:
+        name = whole_variable(arg.text)
+        if name is not None:
+            if c.input_type(name) not in (None, "number"):
+                c.error(path, "range-args", f"range argument ${{{name}}} is a {c.input_type(name)} "
+                        "input, not a number", f"declare `{name}` with `type: number`", doc=False)
+                return
+            numbers.append(parse_integer(c.defaults.get(name)))
+            continue
+        value = parse_integer(arg.text) if not arg.quoted else None
+        if value is None:
+            c.error(path, "range-args", f"range argument {arg.text!r} is not an integer",
+                    "write integers or ${number-input}")
+            return
+        numbers.append(value)
+    begin, end = numbers[0], numbers[1]
+    if begin is not None and end is not None and begin >= end:
+        c.error(path, "range-empty", f"range({begin}, {end}) is empty: begin must be less than end",
+                "range(begin, end) yields begin..end-1", doc=False)
+    if len(numbers) == 3 and numbers[2] is not None and numbers[2] <= 0:
+        c.error(path, "range-step", f"range step {numbers[2]} must be greater than 0", doc=False)
+
+
+def _check_result_call(c: Checker, path: tuple, call, step, body, fn: str, second: str) -> None:
+    """get_result/check_result: arity, target, target width, the dependency, the second arg."""
+    wanted = (1, 2) if fn == "get_result" else (2,)
+    if call.error or len(call.args) not in wanted:
+        form = f'{fn}(step, "{second}")' if fn == "check_result" else f'{fn}(step[, "{second}"])'
+        c.error(path, f"{fn.replace('_', '-')}-args", f"{fn} takes {form}; got {len(call.args)} "
+                "arguments" + (f" ({call.error})" if call.error else ""), f"write `{form}`")
+        return
+    target = call.args[0].text
+    steps = c.widths
+    if target not in steps:
+        close = suggest_name(target, steps)
+        c.error(path, "result-target-unknown", f"{fn} refers to step {target!r}, which does not exist",
+                f"did you mean `{close}`?" if close else "name a step of this workflow")
+        return
+    width = steps[target]
+    if width is not None and width != 1:
+        c.error(path, "result-target-fanout",
+                f"{fn} reads the stdout of '{target}', which runs {width} containers; it needs exactly 1",
+                f"give '{target}' a single command", doc=False)
+    if step is not None and isinstance(body, dict):
+        depends = body.get("depends") if isinstance(body.get("depends"), list) else []
+        edges = [d for d in depends if isinstance(d, dict) and d.get("target") == target]
+        if len(edges) != 1 or (edges[0].get("type") or WHOLE) != WHOLE:
+            c.error(path, "result-dependency",
+                    f"step '{step}' uses {fn}({target}, ...) but does not have exactly one "
+                    f"`whole` dependency on '{target}'",
+                    f"add `depends: [{{target: {target}, type: whole}}]`", doc=False)
+    if len(call.args) > 1:
+        arg = call.args[1]
+        name = whole_variable(arg.text) if not arg.quoted else None
+        if name is not None and c.input_type(name) not in (None, "string"):
+            c.error(path, "result-argument-type",
+                    f"the {second} of {fn} is ${{{name}}}, a {c.input_type(name)} input; it must be a string",
+                    f"declare `{name}` with `type: string`", doc=False)
+        elif name is None and not arg.quoted:
+            c.error(path, "result-argument-type", f"the {second} of {fn} must be quoted: {arg.text!r}",
+                    f'write `{fn}({target}, "{arg.text}")`', doc=False)
+
+
+def _check_condition(c: Checker, name: str, body: dict, path: tuple, workflow: dict) -> None:
+    condition = body["condition"]
+    if isinstance(condition, bool):
+        return
+    variable = whole_variable(condition)
+    if variable is not None:
+        kind = c.input_type(variable)
+        if kind is not None and kind != "bool":
+            c.error(path, "condition-input-type",
+                    f"condition ${{{variable}}} of step '{name}' is a {kind} input, not a bool",
+                    f"declare `{variable}` with `type: bool`", doc=False)
+        return
+    call = parse_call(condition)
+    if call is not None and call.name == "check_result":
+        _check_result_call(c, path, call, name, body, "check_result", "expected")
+        return
+    hint = _CONDITION_FORMS
+    if call is not None and call.name == "get_result":
+        hint = "get_result is only valid inside commands_iter.vars_iter; " + hint
+    c.error(path, "condition-invalid",
+            f"condition of step '{name}' must be a bool, ${{bool-input}} or check_result(...); "
+            f"got {render_value(condition)!r}", hint)
+
+
+def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) -> None:
+    if depends is None:
+        return
+    if not isinstance(depends, list):
+        c.error(path, "depends-not-list", f"depends of step '{name}' must be a list",
+                "write `depends: [{target: other-step, type: whole}]`")
+        return
+    widths = c.widths
+    for index, entry in enumerate(depends):
+        entry_path = path + (index,)
+        if not isinstance(entry, dict):
+            c.error(entry_path, "depends-entry-invalid", f"depends[{index}] of step '{name}' must be a "
+                    "mapping with `target`", f"write `- {{target: {render_value(entry)}}}`")
+            continue
+        c.unknown_keys(entry, entry_path, DEPEND_KEYS, f"depends[{index}] of step '{name}'")
+        target, kind = entry.get("target"), entry.get("type")
+        if target in (None, ""):
+            c.error(entry_path, "depends-target-missing", f"depends[{index}] of step '{name}' has no target",
+                    "add `target: <step name>`")
+        elif isinstance(target, str) and "${" in target:
+            c.error(entry_path + ("target",), "depends-target-variable",
+                    f"depends target {target!r} must be a literal step name", doc=False)
+        elif target not in workflow:
+            close = suggest_name(str(target), workflow)
+            c.error(entry_path + ("target",), "depends-target-unknown",
+                    f"step '{name}' depends on {render_value(target)!r}, which is not a step",
+                    f"did you mean `{close}`?" if close else "steps: " + ", ".join(map(str, workflow)))
+        if kind not in (None, "", WHOLE, ITERATE):
+            c.error(entry_path + ("type",), "depends-type-invalid",
+                    f"dependency type {render_value(kind)!r} is not `whole` or `iterate`",
+                    "write `type: whole` (the default) or `type: iterate`")
+        if kind == ITERATE and target in widths:
+            mine, theirs = widths.get(name), widths[target]
+            if mine is not None and theirs is not None and mine != theirs:
+                c.warning(entry_path, "iterate-width-mismatch",
+                          f"step '{name}' ({mine} containers) iterates over '{target}' ({theirs} "
+                          "containers); unpaired containers get no edge",
+                          "give both steps the same number of containers, or use `type: whole`")
+
+
+def _check_cycles(c: Checker, workflow: dict) -> None:
+    graph = {}
+    for name, body in workflow.items():
+        depends = body.get("depends") if isinstance(body, dict) else None
+        graph[name] = [(i, d["target"]) for i, d in enumerate(depends if isinstance(depends, list) else [])
+                       if isinstance(d, dict) and d.get("target") in workflow]
+    state, reported = {}, set()
+
+    def visit(node, stack):
+        state[node] = 1
+        stack.append(node)
+        for index, target in graph[node]:
+            if state.get(target) == 1:
+                cycle = stack[stack.index(target):] + [target]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    c.error(("workflow", node, "depends", index), "dependency-cycle",
+                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                            "remove one of these dependencies")
+            elif target not in state:
+                visit(target, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])
+
+
+def _check_misplaced_calls(c: Checker, data: dict) -> None:
+    """range/get_result outside vars_iter, check_result outside condition (rules 17, 18)."""
+    for path, text in walk_strings(data):
+        call = parse_call(text)
+        if call is None:
+            continue
+        in_vars_iter = len(path) >= 2 and path[-2] == "vars_iter" and isinstance(path[-1], int)
+        in_condition = len(path) == 3 and path[0] == "workflow" and path[2] == "condition"
+        if call.name in ("range", "get_result") and not in_vars_iter and not in_condition:
+            c.error(path, f"{call.name.replace('_', '-')}-misplaced",
+                    f"{call.name}(...) is only valid as an element of vars_iter",
+                    "move it into `commands_iter.vars_iter`")
+        elif call.name == "check_result" and not in_condition:
+            c.error(path, "check-result-misplaced", "check_result(...) is only valid in `condition`",
+                    'write `condition: check_result(step, "expected")`')
+
+
+def _fix_step_name(name: str) -> str:
+    fixed = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    if not fixed or not fixed[0].isalpha():
+        fixed = "step-" + fixed
+    return fixed[:40].rstrip("-")
