@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 from gcsapply.template.calls import parse_call
-from gcsapply.template.checker import Checker, suggest_name, walk_strings
+from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.graph import ITERATE, WHOLE
-from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_integer, parse_memory,
+from gcsapply.template.validate_calls import (check_condition, check_misplaced_calls, check_range,
+                                              check_result_call)
+from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_memory,
                                       render_value, substitute, variable_names, whole_variable)
 
 STEP_KEYS = ("description", "type", "tool", "resources", "commands", "commands_iter",
@@ -20,7 +22,6 @@ STEP_TYPE = "GCS.Job"
 STEP_NAME_DOC = re.compile(r"^[a-z][-a-z0-9]{0,39}$")
 STEP_NAME_STRICT = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 TOOL = re.compile(r"^[^:\s]+:[^:\s]+$")
-_CONDITION_FORMS = 'write `true`, `false`, `${bool-input}` or `check_result(step, "expected")`'
 
 
 def check_steps(c: Checker, data: dict) -> None:
@@ -39,7 +40,7 @@ def check_steps(c: Checker, data: dict) -> None:
     for name, body in workflow.items():
         _check_step(c, str(name), body, workflow)
     _check_cycles(c, workflow)
-    _check_misplaced_calls(c, data)
+    check_misplaced_calls(c, data)
 
 
 def check_iteration(c: Checker, path: tuple, spec: dict, template_key: str, step: str | None,
@@ -99,7 +100,7 @@ def _check_step(c: Checker, name: str, body, workflow: dict) -> None:
     _check_resources(c, name, body.get("resources"), path)
     _check_commands(c, name, body, path)
     if "condition" in body:
-        _check_condition(c, name, body, path + ("condition",), workflow)
+        check_condition(c, name, body, path + ("condition",), workflow)
     _check_depends(c, name, body.get("depends"), path + ("depends",), workflow)
 
 
@@ -240,112 +241,15 @@ def _check_iter_element(c: Checker, path: tuple, element, step, body) -> None:
         return
     call = parse_call(element)
     if call is not None and call.name == "range":
-        _check_range(c, path, call)
+        check_range(c, path, call)
         return
     if call is not None and call.name == "get_result":
-        _check_result_call(c, path, call, step, body, "get_result", "separator")
+        check_result_call(c, path, call, step, body, "get_result", "separator")
         return
     c.error(path, "vars-iter-element",
             f"vars_iter element {render_value(element)!r} is not a list, an array input, "
             "range(...) or get_result(...)",
             f"write `- [{render_value(element)}]` for a single value", doc=False)
-
-
-def _check_range(c: Checker, path: tuple, call) -> None:
-    args = call.args
-    if call.error or len(args) not in (2, 3):
-        c.error(path, "range-args", f"range needs (begin, end) or (begin, end, step); got {len(args)} "
-                "arguments" + (f" ({call.error})" if call.error else ""), "write `range(0, 10)`")
-        return
-    if len(args) == 3:
-        c.warning(path, "range-three-args", "range with a step argument is a kubegene extension",
-                  "GCS documents only range(begin, end)")
-    numbers = []
-    for arg in args:
-        name = whole_variable(arg.text)
-        if name is not None:
-            if c.input_type(name) not in (None, "number"):
-                c.error(path, "range-args", f"range argument ${{{name}}} is a {c.input_type(name)} "
-                        "input, not a number", f"declare `{name}` with `type: number`", doc=False)
-                return
-            numbers.append(parse_integer(c.defaults.get(name)))
-            continue
-        value = parse_integer(arg.text) if not arg.quoted else None
-        if value is None:
-            c.error(path, "range-args", f"range argument {arg.text!r} is not an integer",
-                    "write integers or ${number-input}")
-            return
-        numbers.append(value)
-    begin, end = numbers[0], numbers[1]
-    if begin is not None and end is not None and begin >= end:
-        c.error(path, "range-empty", f"range({begin}, {end}) is empty: begin must be less than end",
-                "range(begin, end) yields begin..end-1", doc=False)
-    if len(numbers) == 3 and numbers[2] is not None and numbers[2] <= 0:
-        c.error(path, "range-step", f"range step {numbers[2]} must be greater than 0", doc=False)
-
-
-def _check_result_call(c: Checker, path: tuple, call, step, body, fn: str, second: str) -> None:
-    """get_result/check_result: arity, target, target width, the dependency, the second arg."""
-    wanted = (1, 2) if fn == "get_result" else (2,)
-    if call.error or len(call.args) not in wanted:
-        form = f'{fn}(step, "{second}")' if fn == "check_result" else f'{fn}(step[, "{second}"])'
-        c.error(path, f"{fn.replace('_', '-')}-args", f"{fn} takes {form}; got {len(call.args)} "
-                "arguments" + (f" ({call.error})" if call.error else ""), f"write `{form}`")
-        return
-    target = call.args[0].text
-    steps = c.widths
-    if target not in steps:
-        close = suggest_name(target, steps)
-        c.error(path, "result-target-unknown", f"{fn} refers to step {target!r}, which does not exist",
-                f"did you mean `{close}`?" if close else "name a step of this workflow")
-        return
-    width = steps[target]
-    if width is not None and width != 1:
-        c.error(path, "result-target-fanout",
-                f"{fn} reads the stdout of '{target}', which runs {width} containers; it needs exactly 1",
-                f"give '{target}' a single command", doc=False)
-    if step is not None and isinstance(body, dict):
-        depends = body.get("depends") if isinstance(body.get("depends"), list) else []
-        edges = [d for d in depends if isinstance(d, dict) and d.get("target") == target]
-        if len(edges) != 1 or (edges[0].get("type") or WHOLE) != WHOLE:
-            c.error(path, "result-dependency",
-                    f"step '{step}' uses {fn}({target}, ...) but does not have exactly one "
-                    f"`whole` dependency on '{target}'",
-                    f"add `depends: [{{target: {target}, type: whole}}]`", doc=False)
-    if len(call.args) > 1:
-        arg = call.args[1]
-        name = whole_variable(arg.text) if not arg.quoted else None
-        if name is not None and c.input_type(name) not in (None, "string"):
-            c.error(path, "result-argument-type",
-                    f"the {second} of {fn} is ${{{name}}}, a {c.input_type(name)} input; it must be a string",
-                    f"declare `{name}` with `type: string`", doc=False)
-        elif name is None and not arg.quoted:
-            c.error(path, "result-argument-type", f"the {second} of {fn} must be quoted: {arg.text!r}",
-                    f'write `{fn}({target}, "{arg.text}")`', doc=False)
-
-
-def _check_condition(c: Checker, name: str, body: dict, path: tuple, workflow: dict) -> None:
-    condition = body["condition"]
-    if isinstance(condition, bool):
-        return
-    variable = whole_variable(condition)
-    if variable is not None:
-        kind = c.input_type(variable)
-        if kind is not None and kind != "bool":
-            c.error(path, "condition-input-type",
-                    f"condition ${{{variable}}} of step '{name}' is a {kind} input, not a bool",
-                    f"declare `{variable}` with `type: bool`", doc=False)
-        return
-    call = parse_call(condition)
-    if call is not None and call.name == "check_result":
-        _check_result_call(c, path, call, name, body, "check_result", "expected")
-        return
-    hint = _CONDITION_FORMS
-    if call is not None and call.name == "get_result":
-        hint = "get_result is only valid inside commands_iter.vars_iter; " + hint
-    c.error(path, "condition-invalid",
-            f"condition of step '{name}' must be a bool, ${{bool-input}} or check_result(...); "
-            f"got {render_value(condition)!r}", hint)
 
 
 def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) -> None:
@@ -415,23 +319,6 @@ def _check_cycles(c: Checker, workflow: dict) -> None:
     for node in graph:
         if node not in state:
             visit(node, [])
-
-
-def _check_misplaced_calls(c: Checker, data: dict) -> None:
-    """range/get_result outside vars_iter, check_result outside condition (rules 17, 18)."""
-    for path, text in walk_strings(data):
-        call = parse_call(text)
-        if call is None:
-            continue
-        in_vars_iter = len(path) >= 2 and path[-2] == "vars_iter" and isinstance(path[-1], int)
-        in_condition = len(path) == 3 and path[0] == "workflow" and path[2] == "condition"
-        if call.name in ("range", "get_result") and not in_vars_iter and not in_condition:
-            c.error(path, f"{call.name.replace('_', '-')}-misplaced",
-                    f"{call.name}(...) is only valid as an element of vars_iter",
-                    "move it into `commands_iter.vars_iter`")
-        elif call.name == "check_result" and not in_condition:
-            c.error(path, "check-result-misplaced", "check_result(...) is only valid in `condition`",
-                    'write `condition: check_result(step, "expected")`')
 
 
 def _fix_step_name(name: str) -> str:
