@@ -16,7 +16,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gcsapply.manifest.diagnostics import Diagnostic
+from gcsapply.manifest.diagnostics import Diagnostic, format_path
 from gcsapply.manifest.load import YamlDocument
 from gcsapply.schemas import load_schema
 
@@ -34,6 +34,23 @@ def validate_document(document: YamlDocument, schema_name: str) -> list[Diagnost
     for error in validator.iter_errors(document.data):
         diagnostics.extend(_diagnostics_for(document, error))
     return diagnostics
+
+
+def execution_spec_problems(data: dict) -> list[str]:
+    """Schema problems of an Execution spec built in memory (an ExecutionSet member after
+    sample substitution), as ``path: message`` texts."""
+    problems = []
+    for error in _spec_validator().iter_errors(data):
+        path = format_path(error.absolute_path) or "spec"
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if error.validator == "additionalProperties" or "propertyNames" in error.schema_path:
+            message = schema.get("x-message") or error.message
+        elif schema.get("x-message"):
+            message = f"{schema['x-message']} (got {describe_value(error.instance)})"
+        else:
+            message = _generic(error)[1]
+        problems.append(f"{path}: {message}")
+    return problems
 
 
 def describe_value(value) -> str:
@@ -69,6 +86,12 @@ def did_you_mean(word: str, choices) -> str | None:
 @cache
 def _validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(schema_name), registry=_registry())
+
+
+@cache
+def _spec_validator() -> Draft202012Validator:
+    return Draft202012Validator({"$ref": "execution.schema.json#/$defs/executionSpec"},
+                                registry=_registry())
 
 
 @cache

@@ -1,0 +1,215 @@
+"""``load_stack``: from a directory of YAML files to the validated desired stack.
+
+Steps, collecting every problem before failing (Terraform-style diagnostics):
+
+1. discovery sorts files into manifests and templates (:mod:`gcsapply.manifest.discover`);
+2. each manifest is checked against the JSON Schema of its kind;
+3. names and addresses: at most one Stack, no address declared twice;
+4. Workflows load their templates (``Template.validate(strict=True)``, reported in the
+   template's own file);
+5. Executions and ExecutionSets get the Stack's ``defaults.execution`` merged under them, their
+   workflow and inputs checked against the template, and sets expanded over their sample sheet.
+
+A tree without a Stack manifest gets default settings and the stack name s(directory name)
+(``k<sha256(name)[:10]>`` when that is empty, starts with a digit or exceeds 63 characters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gcsapply.errors import InputError
+from gcsapply.kinds import KINDS, Stack, Workflow
+from gcsapply.manifest.diagnostics import ERROR, Diagnostic, sort_diagnostics
+from gcsapply.manifest.discover import Inventory, discover, resolve_relative, shown_path
+from gcsapply.manifest.load import YamlDocument
+from gcsapply.manifest.model import DesiredStack, Source
+from gcsapply.manifest.names import derived_stack_name
+from gcsapply.manifest.runs import RunBuilder
+from gcsapply.manifest.schema import did_you_mean, validate_document
+from gcsapply.template import load_template
+
+
+@dataclass
+class LoadedStack:
+    """The desired stack, the template of each workflow address, and the warnings."""
+
+    desired: DesiredStack
+    templates: dict  # "workflow/<name>" -> Template
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings only (errors raise)
+
+
+def load_stack(root: Path, *, allow_empty: bool = False) -> LoadedStack:
+    """Load and check every manifest and template under ``root``.
+
+    Raises InputError (with every diagnostic, warnings included) when any error exists, or when
+    the tree holds no manifest and ``allow_empty`` is false.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        problem = "does not exist" if not root.exists() else "is not a directory"
+        raise InputError(f"{root} {problem}", diagnostics=[Diagnostic(
+            ERROR, "no-such-directory", f"stack directory {problem}", str(root), None, None, None,
+            "give the directory that holds the stack's manifests")])
+    loader = _Loader(root, discover(root))
+    loaded = loader.load()
+    diagnostics = sort_diagnostics(loader.diagnostics)
+    if not loader.inventory.manifests and not allow_empty and not any(d.is_error for d in diagnostics):
+        diagnostics.append(Diagnostic(
+            ERROR, "no-manifests", f"no manifests found under {root}", None, None, None, None,
+            "manifests are YAML files with 'apiVersion: gcsapply/v1'; an empty tree only makes "
+            "sense for 'gcsapply destroy'"))
+    errors = sum(d.is_error for d in diagnostics)
+    if errors:
+        raise InputError(f"{errors} error{'s' if errors != 1 else ''} in manifests", diagnostics=diagnostics)
+    loaded.diagnostics = diagnostics
+    return loaded
+
+
+class _Loader:
+    def __init__(self, root: Path, inventory: Inventory):
+        self.root = root
+        self.inventory = inventory
+        self.diagnostics: list[Diagnostic] = list(inventory.diagnostics)
+        self.by_kind: dict[str, list[tuple[YamlDocument, bool]]] = {kind: [] for kind in KINDS}
+        self.addresses: dict[str, YamlDocument] = {}
+        self.templates_by_file: dict[str, object] = {}
+
+    def load(self) -> LoadedStack:
+        for document in self.inventory.manifests:
+            self._check_manifest(document)
+        self._load_templates()
+        stack, defaults, defaults_document = self._stack()
+        workflows, templates = self._workflows()
+        runs = RunBuilder(self.root, defaults, defaults_document, self._workflow_templates(),
+                          self.addresses)
+        for document, valid in self.by_kind["Execution"]:
+            if valid:
+                runs.add_execution(document)
+        for document, valid in self.by_kind["ExecutionSet"]:
+            if valid:
+                runs.add_set(document)
+        self.diagnostics.extend(runs.diagnostics)
+        desired = DesiredStack(stack, workflows, dict(sorted(runs.executions.items())),
+                               dict(sorted(runs.sets.items())))
+        return LoadedStack(desired, templates)
+
+    # -- every manifest: kind, schema, address ---------------------------------------------------
+
+    def _check_manifest(self, document: YamlDocument) -> None:
+        data = document.data
+        kind = data.get("kind")
+        if kind not in KINDS:
+            self.diagnostics.append(_kind_problem(document, kind))
+            return
+        problems = validate_document(document, KINDS[kind].SCHEMA)
+        self.diagnostics.extend(problems)
+        self.by_kind[kind].append((document, not problems))
+        name = _name_of(document)
+        if name is None:
+            return
+        address = "stack" if kind == "Stack" else KINDS[kind].address(name)
+        first = self.addresses.get(address)
+        if first is None:
+            self.addresses[address] = document
+            return
+        where = f"{first.file}:{first.where(('metadata', 'name'))[0]}"
+        message = (f"more than one Stack (the first is in {where})" if kind == "Stack"
+                   else f"{address} is declared twice (first in {where})")
+        hint = "a tree holds at most one Stack" if kind == "Stack" else "rename or remove one of them"
+        self.diagnostics.append(document.diagnostic(("metadata", "name"), "duplicate-address", message,
+                                                    hint=hint))
+
+    # -- Stack ----------------------------------------------------------------------------------
+
+    def _stack(self):
+        stacks = self.by_kind["Stack"]
+        if not stacks:
+            name = derived_stack_name(self.root.resolve().name)
+            return Stack.build({}, name=name, root=self.root, state_path=None, source=None), None, None
+        document, valid = stacks[0]
+        spec = document.data.get("spec") if valid else {}
+        name = _name_of(document) if valid else derived_stack_name(self.root.resolve().name)
+        state = (spec.get("state") or {}).get("path")
+        state_path = shown_path(self.root, resolve_relative(document.file, self.root, state)) if state else None
+        source = Source(document.file, *document.where(()))
+        stack = Stack.build(spec, name=name, root=self.root, state_path=state_path, source=source)
+        defaults = (spec.get("defaults") or {}).get("execution") or None
+        return stack, defaults, document if defaults else None
+
+    # -- Workflows and their templates ---------------------------------------------------------
+
+    def _load_templates(self) -> None:
+        for shown, path in sorted(self.inventory.templates.items()):
+            if not path.is_file():
+                continue  # reported at each Workflow that names it
+            template = load_template(path, shown)
+            self.templates_by_file[shown] = template
+            self.diagnostics.extend(template.validate(strict=True))
+
+    def _template_of(self, document: YamlDocument):
+        """``(shown path, Template or None)`` for a Workflow document; reports a missing file."""
+        spec = document.data.get("spec")
+        value = spec.get("template") if isinstance(spec, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            return None, None
+        path = resolve_relative(document.file, self.root, value)
+        shown = shown_path(self.root, path)
+        if shown not in self.inventory.templates:
+            return shown, None  # it names a manifest file: discovery reported it
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "template"), "missing-template", f"template '{shown}' {what}",
+                hint=f"paths are relative to the folder of {document.file}"))
+            return shown, None
+        return shown, self.templates_by_file.get(shown)
+
+    def _workflows(self):
+        workflows, templates = {}, {}
+        for document, valid in self.by_kind["Workflow"]:
+            shown, template = self._template_of(document)
+            if not valid or template is None:
+                continue
+            name = _name_of(document)
+            spec = Workflow.build(document.data["spec"], name=name,
+                                  template_path=self.inventory.templates[shown],
+                                  template_bytes=template.raw,
+                                  source=Source(document.file, *document.where(())))
+            workflows[spec.address] = spec
+            templates[spec.address] = template
+        return dict(sorted(workflows.items())), dict(sorted(templates.items()))
+
+    def _workflow_templates(self) -> dict:
+        """Workflow name -> Template (None when unusable), for every Workflow with a name."""
+        out = {}
+        for document, _valid in self.by_kind["Workflow"]:
+            name = _name_of(document)
+            if name is not None and name not in out:
+                out[name] = self._template_of_quiet(document)
+        return out
+
+    def _template_of_quiet(self, document: YamlDocument):
+        spec = document.data.get("spec")
+        value = spec.get("template") if isinstance(spec, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            return None
+        shown = shown_path(self.root, resolve_relative(document.file, self.root, value))
+        return self.templates_by_file.get(shown)
+
+
+def _name_of(document: YamlDocument) -> str | None:
+    metadata = document.data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _kind_problem(document: YamlDocument, kind) -> Diagnostic:
+    known = ", ".join(KINDS)
+    if kind is None:
+        return document.diagnostic((), "missing-key", "missing required key 'kind'",
+                                   hint=f"kinds: {known}")
+    suggestion = did_you_mean(kind, KINDS) if isinstance(kind, str) else None
+    hint = f"{suggestion} (kinds: {known})" if suggestion else f"kinds: {known}"
+    return document.diagnostic(("kind",), "unknown-kind", f"unknown kind {kind!r}", hint=hint)

@@ -1,0 +1,172 @@
+"""ExecutionSet: one member Execution per sample-sheet row (DESIGN §2).
+
+A member is named ``<set>-<s(key)>`` (see :func:`gcsapply.manifest.names.member_name`). In the
+set's ``spec.template`` (Stack defaults merged under it), ``{{ sample.col }}`` is replaced by the
+row's value: an input value that is exactly one placeholder converts to the input's declared
+type; anywhere else the placeholders give text. Row problems are reported at the row's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gcsapply.kinds.execution import Execution
+from gcsapply.manifest.diagnostics import Diagnostic
+from gcsapply.manifest.inputs import (convert_sample_value, placeholder_columns,
+                                      substitute_placeholders, whole_placeholder)
+from gcsapply.manifest.merge import MergedSpec
+from gcsapply.manifest.model import ExecutionSpec, Source
+from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
+from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text
+from gcsapply.manifest.schema import did_you_mean, execution_spec_problems
+
+
+@dataclass
+class Expansion:
+    members: list[tuple[ExecutionSpec, SampleRow]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, sheet: SampleSheet,
+               template) -> Expansion:
+    """Members of one ExecutionSet. ``inputs`` are the set-level checked inputs (placeholders
+    still in place); ``template`` the workflow's Template, or None for ``{id: ...}``."""
+    result = Expansion()
+    result.diagnostics.extend(_check_placeholders(spec, sheet))
+    result.diagnostics.extend(_check_key_column(key_column, spec, sheet))
+    if result.diagnostics:
+        return result
+    needs_revalidation = _has_placeholders(_without(spec.data, "inputs"))
+    keys: dict[str, SampleRow] = {}
+    names: dict[str, tuple[str, SampleRow]] = {}
+    for row in sheet.rows:
+        problems = _row_problems(row, set_name, key_column, sheet, keys, names)
+        if problems:
+            result.diagnostics.extend(problems)
+            continue
+        key = cell_text(row.values[key_column]).strip()
+        name = member_name(set_name, key)
+        member_inputs, problems = _row_inputs(row, inputs, template, sheet)
+        data = _substitute(_without(spec.data, "inputs"), row.values)
+        if needs_revalidation:
+            problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{text}",
+                                          "the value comes from this row")
+                         for text in execution_spec_problems(data)]
+        if problems:
+            result.diagnostics.extend(problems)
+            continue
+        member = Execution.build(data, name=name, inputs=member_inputs, set_name=set_name,
+                                 source=Source(row.file, row.line, row.column))
+        result.members.append((member, row))
+    return result
+
+
+def _row_problems(row: SampleRow, set_name: str, key_column: str, sheet: SampleSheet,
+                  keys: dict, names: dict) -> list[Diagnostic]:
+    if key_column not in row.values:
+        return [sheet.diagnostic(row, "empty-key", f"row has no value for the key column '{key_column}'",
+                                 "every row needs a key")]
+    key = cell_text(row.values[key_column]).strip()
+    if not key:
+        return [sheet.diagnostic(row, "empty-key", f"column '{key_column}' is empty; every row needs a key",
+                                 "fill in the key, or delete the row")]
+    if key in keys:
+        return [sheet.diagnostic(row, "duplicate-key",
+                                 f"column '{key_column}': duplicate key '{key}' (first on line {keys[key].line})",
+                                 "keys must be unique: each row is one run")]
+    keys[key] = row
+    name = member_name(set_name, key)
+    if not is_valid_name(name, EXECUTION_NAME_MAX):
+        return [sheet.diagnostic(row, "member-name-too-long",
+                                 f"member name '{name}' for key '{key}' is {len(name)} characters "
+                                 f"(at most {EXECUTION_NAME_MAX})",
+                                 f"shorten the ExecutionSet name to at most {SAFE_SET_NAME_MAX} characters")]
+    if name in names:
+        other_key, other = names[name]
+        return [sheet.diagnostic(row, "member-name-collision",
+                                 f"column '{key_column}': key '{key}' gives member name '{name}', as does "
+                                 f"key '{other_key}' (line {other.line})",
+                                 "make the keys differ in more than case and punctuation")]
+    names[name] = (key, row)
+    return []
+
+
+def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
+    converted, problems = {}, []
+    for name, value in inputs.items():
+        column = whole_placeholder(value)
+        if column is None:
+            converted[name] = _substitute(value, row.values)
+            continue
+        if column not in row.values:
+            problems.append(sheet.diagnostic(row, "missing-cell", f"row has no value for column '{column}'",
+                                             f"input '{name}' takes it from {{{{ sample.{column} }}}}"))
+            continue
+        cell = row.values[column]
+        try:
+            converted[name] = convert_sample_value(cell, template, name)
+        except ValueError as exc:
+            type_name = template.inputs[name].type
+            problems.append(sheet.diagnostic(
+                row, "sample-value",
+                f"column '{column}': {exc} (input '{name}' is declared as {type_name})",
+                f"fix the value, or the type of '{name}' in {template.file}"))
+    return converted, problems
+
+
+def _check_placeholders(spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic]:
+    out = []
+    for path, text in _strings(spec.data, ()):
+        for column in placeholder_columns(text):
+            if column is None:
+                out.append(spec.diagnostic(path, "bad-placeholder",
+                                           "placeholders are written {{ sample.<column> }}",
+                                           hint=f"columns: {', '.join(sheet.columns)}"))
+            elif column not in sheet.columns:
+                suggestion = did_you_mean(column, sheet.columns)
+                columns = f"columns of {sheet.file}: {', '.join(sheet.columns)}"
+                out.append(spec.diagnostic(path, "unknown-column",
+                                           f"{{{{ sample.{column} }}}} names no column of the sample sheet",
+                                           hint=f"{suggestion} ({columns})" if suggestion else columns))
+    return out
+
+
+def _check_key_column(key_column: str, spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic]:
+    if key_column in sheet.columns:
+        return []
+    message = f"key column '{key_column}' is not in the sample sheet"
+    suggestion = did_you_mean(key_column, sheet.columns)
+    hint = f"columns: {', '.join(sheet.columns)}"
+    hint = f"{suggestion} ({hint})" if suggestion else hint
+    if sheet.inline:
+        return [spec.document.diagnostic(("spec", "key"), "unknown-key-column", message, hint=hint)]
+    return [sheet.diagnostic(None, "unknown-key-column", message + " header", hint)]
+
+
+def _strings(value, path):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+
+
+def _has_placeholders(value) -> bool:
+    return any(placeholder_columns(text) for _, text in _strings(value, ()))
+
+
+def _substitute(value, row: dict):
+    if isinstance(value, str):
+        return substitute_placeholders(value, row, cell_text) if "{{" in value else value
+    if isinstance(value, dict):
+        return {k: _substitute(v, row) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, row) for v in value]
+    return value
+
+
+def _without(data: dict, key: str) -> dict:
+    return {k: v for k, v in data.items() if k != key}

@@ -1,0 +1,124 @@
+"""Executions and ExecutionSets: defaults merged in, workflow and inputs checked, sets expanded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gcsapply.kinds import Execution, ExecutionSet
+from gcsapply.manifest.diagnostics import Diagnostic
+from gcsapply.manifest.discover import resolve_relative, shown_path
+from gcsapply.manifest.expand import expand_set
+from gcsapply.manifest.inputs import check_inputs, placeholder_columns
+from gcsapply.manifest.load import YamlDocument
+from gcsapply.manifest.merge import MergedSpec
+from gcsapply.manifest.model import ExecutionSpec, Source
+from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
+from gcsapply.manifest.schema import did_you_mean
+
+
+class RunBuilder:
+    """Collects member and plain Executions, their addresses and problems."""
+
+    def __init__(self, root: Path, defaults: dict | None, defaults_document: YamlDocument | None,
+                 templates: dict, addresses: dict):
+        self.root = root
+        self.defaults = defaults
+        self.defaults_document = defaults_document
+        self.templates = templates  # Workflow name -> Template or None
+        self.addresses = addresses  # address -> declaring document (from the manifests)
+        self.executions: dict[str, ExecutionSpec] = {}
+        self.sets: dict[str, tuple[str, ...]] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def add_execution(self, document: YamlDocument) -> None:
+        spec = MergedSpec.build(document, ("spec",), self.defaults, self.defaults_document)
+        ok, template = self._check_workflow(spec)
+        for path, text in _strings(spec.data.get("inputs", {}), ("inputs",)):
+            if any(placeholder_columns(text)):
+                self.diagnostics.append(spec.diagnostic(
+                    path, "placeholder-outside-set", "{{ ... }} placeholders only work in an ExecutionSet",
+                    hint="write the value itself, or use an ExecutionSet over a sample sheet"))
+                ok = False
+        inputs, problems = check_inputs(spec.data.get("inputs") or {}, template, spec)
+        self.diagnostics.extend(problems)
+        if not ok or problems:
+            return
+        name = document.data["metadata"]["name"]
+        execution = Execution.build(spec.data, name=name, inputs=inputs,
+                                    source=Source(document.file, *document.where(())))
+        self.executions[execution.address] = execution
+
+    def add_set(self, document: YamlDocument) -> None:
+        set_name = document.data["metadata"]["name"]
+        spec = MergedSpec.build(document, ("spec", "template"), self.defaults, self.defaults_document)
+        ok, template = self._check_workflow(spec)
+        inputs, problems = check_inputs(spec.data.get("inputs") or {}, template, spec, rows=True)
+        self.diagnostics.extend(problems)
+        sheet = self._sheet(document)
+        if not ok or problems or sheet is None:
+            return
+        key_column = document.data["spec"]["key"]
+        expansion = expand_set(set_name, key_column, spec, inputs, sheet, template)
+        self.diagnostics.extend(expansion.diagnostics)
+        members = []
+        for member, row in expansion.members:
+            first = self.addresses.get(member.address)
+            if first is not None:
+                where = f"{first.file}:{first.where(('metadata', 'name'))[0]}"
+                self.diagnostics.append(sheet.diagnostic(
+                    row, "duplicate-address",
+                    f"member {member.address} of executionset/{set_name} collides with the "
+                    f"Execution declared in {where}", "rename the Execution or the set"))
+                continue
+            self.addresses[member.address] = document
+            self.executions[member.address] = member
+            members.append(member.address)
+        if not expansion.diagnostics:
+            self.sets[ExecutionSet.address(set_name)] = tuple(members)
+
+    def _check_workflow(self, spec: MergedSpec):
+        """``(ok, Template or None)``: the workflow is set and names a Workflow of this stack."""
+        workflow = spec.data.get("workflow")
+        if workflow is None:
+            self.diagnostics.append(spec.diagnostic(
+                (), "missing-key", "missing required key 'workflow'",
+                hint="name a Workflow of this stack, or give {id: <uuid>}"))
+            return False, None
+        if isinstance(workflow, dict):
+            return True, None  # a workflow this stack does not manage: plan checks it
+        if workflow not in self.templates:
+            known = sorted(self.templates)
+            suggestion = did_you_mean(workflow, known)
+            listed = f"Workflows in this stack: {', '.join(known)}" if known else "this stack has no Workflow"
+            self.diagnostics.append(spec.diagnostic(
+                ("workflow",), "unknown-workflow", f"no Workflow named '{workflow}' in this stack",
+                hint=f"{suggestion} ({listed})" if suggestion else listed))
+            return False, None
+        return True, self.templates[workflow]
+
+    def _sheet(self, document: YamlDocument):
+        samples = document.data["spec"]["samples"]
+        if isinstance(samples, list):
+            return inline_sample_sheet(document, ("spec", "samples"))
+        path = resolve_relative(document.file, self.root, samples)
+        shown = shown_path(self.root, path)
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "samples"), "missing-sample-sheet", f"sample sheet '{shown}' {what}",
+                hint=f"paths are relative to the folder of {document.file}"))
+            return None
+        sheet, problems = read_sample_file(path, shown)
+        self.diagnostics.extend(problems)
+        return sheet
+
+
+def _strings(value, path):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
