@@ -1,0 +1,178 @@
+"""Field rules per kind, and diffs shown as ``path: old -> new`` (STYLE §5).
+
+Both sides are canonicalised first: keys sorted, numbers the API returns as strings turned back
+into numbers, server-filled fields dropped. What differs is then computed by ``deepdiff`` and
+flattened to :class:`~gcsapply.plan_model.FieldDiff` rows with dotted paths (``[i]`` for list
+items). Which fields update in place, which force a new version or run, which affect only the
+next launch and which live only in state is data: :data:`FIELD_RULES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deepdiff import DeepDiff
+
+from gcsapply.plan_model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
+
+ABSENT = None  # how a field missing on one side shows in a FieldDiff
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """What a change to each field of a kind means."""
+
+    kind: str
+    in_place: tuple[str, ...]  # updated on the live object (``update``)
+    forces_new: tuple[str, ...]  # a change makes a new version or run
+    next_run: tuple[str, ...] = ()  # affect only the next launch (warning ``applies-to-next-run``)
+    state_only: tuple[str, ...] = ()  # recorded in state; an edit alone is ``policy-changed``
+    numeric: tuple[str, ...] = ()  # the API may return these as strings
+    server_filled: tuple[str, ...] = ()  # never compared
+
+    def allowed_message(self) -> str:
+        return (f"{self.kind} can update in place only: {', '.join(self.in_place)}; "
+                f"a change to {', '.join(self.forces_new)} makes a new "
+                f"{'run' if self.kind == KIND_EXECUTION else 'version'}")
+
+
+FIELD_RULES: dict[str, FieldRules] = {
+    KIND_WORKFLOW: FieldRules(
+        kind=KIND_WORKFLOW,
+        in_place=("description", "vendor"),
+        forces_new=("digest",),  # under versioning: none the template is updated in place
+        state_only=("prevent_destroy",),
+        server_filled=("id", "create_at", "update_at", "workflow_url", "domain", "domain_id",
+                       "project_id", "logo", "image", "scope", "enterprise_project"),
+    ),
+    KIND_EXECUTION: FieldRules(
+        kind=KIND_EXECUTION,
+        in_place=("priority",),  # while Pending / Running / Retrying
+        forces_new=("workflow", "inputs", "run_policy.rerun_token"),
+        next_run=("environment", "target", "namespace", "sfs_pvc_name", "timeout",
+                  "job_retry_count", "image_pull_policy", "description", "labels",
+                  "notification"),
+        state_only=("deletion_policy", "run_policy.mode", "run_policy.max_retries",
+                    "prevent_destroy"),
+        numeric=("priority", "timeout", "job_retry_count"),
+        server_filled=("guid", "status", "create_at", "update_at", "time_duration", "resources",
+                       "image", "outputs_json", "jobs_type", "cluster_name", "cluster_id",
+                       "project_id", "domain_id", "sfs_volume_name", "enterprise_project"),
+    ),
+}
+
+
+def diff_fields(before: dict | None, after: dict | None, fields, *,
+                rules: FieldRules | None = None) -> tuple[FieldDiff, ...]:
+    """The differences between ``before`` and ``after`` restricted to ``fields`` (dotted).
+
+    A field is compared only when it is listed; absent on one side shows as None.
+    """
+    left = _select(canonicalise(before or {}, rules), fields)
+    right = _select(canonicalise(after or {}, rules), fields)
+    if left == right:
+        return ()
+    tree = DeepDiff(left, right, view="tree", verbose_level=2)
+    rows = []
+    for levels in tree.values():
+        for level in levels:
+            path = format_diff_path(level.path(output_format="list"))
+            rows.append(FieldDiff(path, _value(level.t1), _value(level.t2)))
+    return tuple(sorted(rows, key=lambda row: row.path))
+
+
+def canonicalise(view: dict, rules: FieldRules | None = None) -> dict:
+    """Keys sorted, declared numeric fields as numbers, server-filled fields dropped."""
+    numeric = set(rules.numeric) if rules else set()
+    dropped = set(rules.server_filled) if rules else set()
+    out = {}
+    for key in sorted(view):
+        if key in dropped:
+            continue
+        value = view[key]
+        if key in numeric:
+            value = _number(value)
+        out[key] = _sorted_deep(value)
+    return out
+
+
+def flatten(view: dict | None, prefix: str = "") -> list[tuple[str, object]]:
+    """``{"a": {"b": 1}, "c": [2]}`` -> ``[("a.b", 1), ("c[0]", 2)]`` (leaves in key order)."""
+    rows: list[tuple[str, object]] = []
+    if view is None:
+        return rows
+    for key in sorted(view):
+        value = view[key]
+        path = f"{prefix}.{key}" if prefix else str(key)
+        _flatten_into(rows, path, value)
+    return rows
+
+
+def format_diff_path(parts) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _flatten_into(rows, path, value):
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            _flatten_into(rows, f"{path}.{key}", value[key])
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            _flatten_into(rows, f"{path}[{index}]", item)
+    else:
+        rows.append((path, value))
+
+
+def _select(view: dict, fields) -> dict:
+    """Keep only the listed (dotted) fields, nested as they were."""
+    out: dict = {}
+    for field in fields:
+        head, _, rest = field.partition(".")
+        if head not in view:
+            continue
+        if rest:
+            inner = view[head]
+            if isinstance(inner, dict):
+                picked = _select(inner, [rest])
+                if picked:
+                    out.setdefault(head, {}).update(picked)
+        else:
+            out[head] = view[head]
+    return out
+
+
+def _number(value):
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                return value
+            return int(number) if number.is_integer() else number
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _sorted_deep(value):
+    if isinstance(value, dict):
+        return {k: _sorted_deep(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_deep(v) for v in value]
+    return value
+
+
+def _value(value):
+    """deepdiff's ``not present`` marker becomes None."""
+    if type(value).__name__ == "NotPresent":
+        return ABSENT
+    return value

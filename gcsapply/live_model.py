@@ -1,0 +1,129 @@
+"""What plan knows about GCS: plain records reduced from list pages as they stream.
+
+:func:`gcsapply.live.fetch_live` fills a :class:`LiveState` with list calls only; the pure
+:func:`gcsapply.plan.build_plan` reads it. Tests build one by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
+
+ACTIVE = frozenset({"Pending", "Running", "Retrying"})  # cancel/update allowed
+STOPPING = frozenset({"Cancelling", "ForceCancelling", "Deleting"})  # never create over these
+FINISHED = frozenset({"Succeeded", "Cancelled"})
+FAILED = "Failed"
+STATUSES = ACTIVE | STOPPING | FINISHED | {FAILED}
+
+
+@dataclass(frozen=True)
+class LiveWorkflow:
+    """A tenant workflow from the list. ``digest`` is known only when its archive was read."""
+
+    id: str
+    name: str
+    description: str = ""
+    vendor: str = ""
+    update_at: str | None = None
+    digest: str | None = None
+
+    def view(self) -> dict:
+        """The canonical view diffs compare (server-filled fields left out)."""
+        view = {"gcs_name": self.name, "description": self.description or "",
+                "vendor": self.vendor or ""}
+        if self.digest is not None:
+            view["digest"] = self.digest
+        return view
+
+    def record(self) -> dict:
+        """The shape apply's lookups read (a reduced list item)."""
+        return {"id": self.id, "name": self.name, "description": self.description,
+                "vendor": self.vendor, "update_at": self.update_at}
+
+
+@dataclass(frozen=True)
+class LiveExecution:
+    """A run from the list, reduced to what plan and apply need."""
+
+    id: str
+    name: str
+    status: str
+    workflow_id: str | None = None
+    workflow_name: str | None = None
+    priority: int = 0
+    labels: Mapping = field(default_factory=dict)
+    create_at: str | None = None
+    update_at: str | None = None
+
+    @property
+    def stack(self) -> str | None:
+        return self.labels.get(LABEL_STACK)
+
+    @property
+    def key_label(self) -> str | None:
+        return self.labels.get(LABEL_KEY)
+
+    def view(self) -> dict:
+        return {"gcs_name": self.name, "status": self.status,
+                "workflow_version": self.workflow_name, "priority": self.priority,
+                "labels": dict(sorted(self.labels.items()))}
+
+    def record(self) -> dict:
+        """A list item as apply's lookups read it: ``{"execution": {...}}``."""
+        return {"execution": {"guid": self.id, "name": self.name, "status": self.status,
+                              "priority": self.priority, "label": dict(self.labels),
+                              "workflow_id": self.workflow_id,
+                              "workflow_name": self.workflow_name,
+                              "create_at": self.create_at, "update_at": self.update_at}}
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Everything one plan read from GCS.
+
+    ``executions`` holds only the runs that concern this stack (the names it looks for, the ids
+    its state knows, and runs labelled with its stack); ``users`` counts, for every workflow id,
+    the live runs of the whole project that reference it.
+    """
+
+    workflows: Mapping[str, LiveWorkflow] = field(default_factory=dict)  # by GCS name
+    executions: Mapping[str, LiveExecution] = field(default_factory=dict)  # by GCS name
+    users: Mapping[str, frozenset] = field(default_factory=dict)  # workflow id -> run ids
+    environments: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()  # "name:version"
+    public_workflows: Mapping[str, LiveWorkflow] = field(default_factory=dict)  # by id
+
+    def __post_init__(self):
+        object.__setattr__(self, "_workflows_by_id",
+                           MappingProxyType({w.id: w for w in self.workflows.values()}))
+        object.__setattr__(self, "_executions_by_id",
+                           MappingProxyType({e.id: e for e in self.executions.values()}))
+
+    def workflow_by_id(self, gcs_id: str | None) -> LiveWorkflow | None:
+        if gcs_id is None:
+            return None
+        return self._workflows_by_id.get(gcs_id) or self.public_workflows.get(gcs_id)
+
+    def execution_by_id(self, gcs_id: str | None) -> LiveExecution | None:
+        return self._executions_by_id.get(gcs_id) if gcs_id else None
+
+    def find_execution(self, gcs_id: str | None, gcs_name: str | None) -> LiveExecution | None:
+        """By id when known, else by exact name."""
+        found = self.execution_by_id(gcs_id)
+        if found is None and gcs_name:
+            candidate = self.executions.get(gcs_name)
+            if candidate is not None and (gcs_id is None or candidate.id == gcs_id):
+                found = candidate
+        return found
+
+    def find_workflow(self, gcs_id: str | None, gcs_name: str | None) -> LiveWorkflow | None:
+        found = self.workflow_by_id(gcs_id)
+        if found is None and gcs_name and gcs_id is None:
+            found = self.workflows.get(gcs_name)
+        return found
+
+    def users_of(self, workflow_id: str | None) -> frozenset:
+        return self.users.get(workflow_id, frozenset()) if workflow_id else frozenset()

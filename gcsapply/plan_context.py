@@ -1,0 +1,62 @@
+"""What the plan builders share: the inputs of one :func:`~gcsapply.plan.build_plan` call and
+the pieces each builder returns. Plain data, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gcsapply.live_model import LiveState
+from gcsapply.manifest.model import DesiredStack
+from gcsapply.plan_model import Change, Drift, PlanOptions, PlanWarning
+from gcsapply.plan_views import WorkflowVersion
+from gcsapply.state.file import State
+
+_VERSIONED = re.compile(r"^(?P<base>[a-z]([a-z0-9-]*[a-z0-9])?)-(?P<suffix>[0-9a-f]{8})$")
+
+
+@dataclass
+class PlanContext:
+    desired: DesiredStack
+    live: LiveState
+    state: State
+    options: PlanOptions
+    versions: dict[str, WorkflowVersion] = field(default_factory=dict)  # spec.workflow -> version
+    workflow_changes: dict[str, Change] = field(default_factory=dict)  # current-version changes
+
+    @property
+    def stack_name(self) -> str:
+        return self.desired.stack.name
+
+    def wanted_executions(self) -> dict:
+        """The executions kept: none when destroying."""
+        return {} if self.options.destroy else self.desired.executions
+
+    def wanted_workflows(self) -> dict:
+        return {} if self.options.destroy else self.desired.workflows
+
+    def state_entries(self, kind: str) -> dict:
+        return {address: entry for address, entry in self.state.resources.items()
+                if entry.get("kind") == kind}
+
+
+@dataclass
+class Section:
+    """What one builder produced."""
+
+    changes: list[Change] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Section") -> None:
+        self.changes += other.changes
+        self.drift += other.drift
+        self.warnings += other.warnings
+        self.refusals += other.refusals
+
+
+def base_name(gcs_name: str) -> str | None:
+    """``na12878-3f2a9c1d`` -> ``na12878`` (the metadata.name of a versioned GCS name)."""
+    match = _VERSIONED.match(gcs_name or "")
+    return match.group("base") if match else None

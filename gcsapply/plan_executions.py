@@ -1,0 +1,286 @@
+"""Execution decisions (DESIGN §2, §4): the decision table, superseded runs, removals.
+
+``observed`` is the live run with the current run key. Precedence: cancel > retry > update >
+noop. :func:`decide_execution` is the table itself, a pure function of a few facts, so tests
+walk every row of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gcsapply.diff import FIELD_RULES, diff_fields
+from gcsapply.live_model import ACTIVE, FAILED, FINISHED, STOPPING, LiveExecution
+from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
+from gcsapply.plan_context import PlanContext, Section, base_name
+from gcsapply.plan_model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
+from gcsapply.plan_views import execution_after, launch_settings
+
+RULES = FIELD_RULES[KIND_EXECUTION]
+
+# Warning / drift codes raised here.
+FLAG_DELETED_OUTSIDE = "deleted-outside"
+FLAG_RUN_FAILED = "run-failed"
+FLAG_RETRIES_EXHAUSTED = "retries-exhausted"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: Reason | None = None
+    flag: str | None = None  # a drift observation or a warning code to raise with it
+
+
+def decide_execution(status: str | None, *, launched_before: bool, cancelled: bool,
+                     mode: str, attempts: int, max_retries: int, priority_differs: bool,
+                     relaunch_missing: bool = False) -> Decision:
+    """One row of the decision table. ``status`` is the observed run's, None when absent."""
+    if status is None:
+        if launched_before:
+            if relaunch_missing and not cancelled:
+                return Decision(Action.CREATE, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
+            return Decision(Action.NOOP, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
+        if cancelled:
+            return Decision(Action.NOOP, Reason.DESIRED_CANCELLED)
+        return Decision(Action.CREATE, Reason.NEW)
+    if status in ACTIVE:
+        if cancelled:
+            return Decision(Action.CANCEL, Reason.DESIRED_CANCELLED)
+        if priority_differs:
+            return Decision(Action.UPDATE, Reason.FIELDS_CHANGED)
+        return Decision(Action.NOOP)
+    if status == FAILED:
+        if cancelled:
+            return Decision(Action.NOOP, Reason.DESIRED_CANCELLED)
+        if mode != "untilSucceeded":
+            return Decision(Action.NOOP, None, FLAG_RUN_FAILED)
+        if attempts < max_retries:
+            return Decision(Action.RETRY, Reason.PREVIOUS_RUN_FAILED)
+        return Decision(Action.NOOP, None, FLAG_RETRIES_EXHAUSTED)
+    # STOPPING (never create over a run on its way out), FINISHED, or a status we do not know.
+    return Decision(Action.NOOP)
+
+
+def plan_executions(ctx: PlanContext) -> Section:
+    section = Section()
+    wanted = ctx.wanted_executions()
+    accounted: set[str] = set()  # ids of live runs some change speaks for
+    for address in sorted(wanted):
+        section.extend(_plan_wanted(ctx, wanted[address], accounted))
+    for address, entry in sorted(ctx.state_entries(KIND_EXECUTION).items()):
+        if address not in wanted:
+            section.extend(_plan_removed(ctx, address, entry, ctx.desired.executions.get(address),
+                                         accounted))
+    if ctx.options.destroy:  # runs found by their labels but missing from state
+        for address, spec in sorted(ctx.desired.executions.items()):
+            if address not in ctx.state.resources:
+                section.extend(_plan_removed(ctx, address, None, spec, accounted))
+    section.drift += _untracked(ctx, accounted)
+    return section
+
+
+def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set) -> Section:
+    section = Section()
+    address, key = spec.address, spec.key
+    entry = ctx.state.entry(address)
+    version = ctx.versions.get(spec.workflow)
+    after = execution_after(spec, ctx.stack_name, version)
+    run = ctx.live.executions.get(spec.gcs_name)
+    if run is not None and run.key_label not in (None, f"v1-{key[:40]}"):
+        run = None  # same name, another key: live.py refuses foreign runs, so this is a prefix clash
+    launched_before = bool(entry and entry.get("key") == key and entry.get("gcs_id"))
+    attempts = int(entry.get("attempts") or 0) if entry and run and entry.get("gcs_id") == run.id \
+        else 0
+    decision = decide_execution(
+        run.status if run else None, launched_before=launched_before,
+        cancelled=spec.desired_state == "cancelled", mode=spec.run_policy.mode,
+        attempts=attempts, max_retries=spec.run_policy.max_retries,
+        priority_differs=bool(run and run.priority != spec.priority),
+        relaunch_missing=ctx.options.relaunch_missing)
+    superseded = _superseded(ctx, spec, entry, accounted)
+    action, reason, diff = decision.action, decision.reason, ()
+    before = _before(run, entry)
+    if action is Action.CREATE and reason is Reason.NEW and superseded:
+        reason = Reason.RUN_KEY_CHANGED
+    if action is Action.UPDATE:
+        diff = diff_fields(before, after, RULES.in_place, rules=RULES)
+    if action is Action.NOOP and run is not None and entry is not None \
+            and entry.get("gcs_id") == run.id:
+        policy_diff = diff_fields(before, after, RULES.state_only, rules=RULES)
+        if policy_diff:
+            action, reason, diff = Action.UPDATE, Reason.POLICY_CHANGED, policy_diff
+    if action is Action.CREATE:
+        diff = ()
+    if run is not None:
+        accounted.add(run.id)
+    gcs_id = run.id if run else None
+    depends = _depends(ctx, spec, action)
+    section.changes.append(Change(
+        address, KIND_EXECUTION, spec.name, spec.gcs_name, gcs_id, action, reason,
+        before, after if action is not Action.DELETE else None, diff, depends,
+        desired=spec, live=run.record() if run else None))
+    _flags(section, spec, decision, run, entry, version)
+    if action is not Action.CREATE:
+        _next_run_warning(section, spec, entry, key)
+    section.changes += superseded
+    return section
+
+
+def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
+                  spec: ExecutionSpec | None, accounted: set) -> Section:
+    """An address gone from the manifests (or being destroyed): delete or forget, by policy."""
+    section = Section()
+    policies = entry if entry is not None else _spec_policies(spec)
+    delete = policies.get("deletion_policy") == "delete" or ctx.options.include_retained
+    protected = bool(policies.get("prevent_destroy"))
+    gone_reason = Reason.REQUESTED if ctx.options.destroy else Reason.REMOVED_FROM_MANIFESTS
+    name = (entry or {}).get("name") or (spec.name if spec else address.split("/", 1)[1])
+    gcs_id = (entry or {}).get("gcs_id")
+    gcs_name = (entry or {}).get("gcs_name") or (spec.gcs_name if spec else None)
+    if gcs_id is not None or (entry is None and gcs_name):
+        run = ctx.live.find_execution(gcs_id, gcs_name)
+        if entry is None and run is None:
+            return section  # destroy of a run that was never launched: nothing to do
+        section.changes.append(_removal(ctx, address, name, gcs_name, run, gcs_id, delete,
+                                        protected, gone_reason, section, accounted))
+    for record in (entry or {}).get("superseded", []):
+        run = ctx.live.find_execution(record.get("gcs_id"), None)
+        section.changes.append(_removal(ctx, f"{address}#{record.get('gcs_name')}", name,
+                                        record.get("gcs_name"), run, record.get("gcs_id"),
+                                        delete, protected, gone_reason, section, accounted,
+                                        key=record.get("key")))
+    return section
+
+
+def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, delete: bool,
+             protected: bool, gone_reason: Reason, section: Section, accounted: set, *,
+             key=None) -> Change:
+    before = _before(run, None)
+    if key is not None and before is not None:
+        before["key"] = key
+    if run is None:
+        return Change(address, KIND_EXECUTION, name, gcs_name, gcs_id, Action.FORGET,
+                      Reason.DELETED_OUTSIDE, None, None)
+    accounted.add(run.id)
+    if not delete:
+        return Change(address, KIND_EXECUTION, name, run.name, run.id, Action.FORGET,
+                      gone_reason, before, None, live=run.record())
+    if protected:
+        section.refusals.append(
+            f"{address}: lifecycle.preventDestroy is set, so run {run.name} cannot be deleted")
+    return Change(address, KIND_EXECUTION, name, run.name, run.id, Action.DELETE, gone_reason,
+                  before, None, live=run.record())
+
+
+def _superseded(ctx: PlanContext, spec: ExecutionSpec, entry: dict | None,
+                accounted: set) -> list[Change]:
+    """Earlier runs of this address under other keys: kept, each under its own address."""
+    records = list((entry or {}).get("superseded", []))
+    if entry and entry.get("gcs_id") and entry.get("key") != spec.key:
+        records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
+                        "key": entry.get("key")})
+    known = {r.get("gcs_id") for r in records}
+    for run in ctx.live.executions.values():  # re-found by their labels (state lost)
+        if run.stack == ctx.stack_name and run.name != spec.gcs_name \
+                and base_name(run.name) == spec.name and run.id not in known:
+            records.append({"gcs_id": run.id, "gcs_name": run.name,
+                            "key": _key_from_label(run)})
+            known.add(run.id)
+    changes = []
+    for record in sorted(records, key=lambda r: (r.get("gcs_name") or "", r.get("gcs_id") or "")):
+        run = ctx.live.find_execution(record.get("gcs_id"), None)
+        address = f"{spec.address}#{record.get('gcs_name')}"
+        if run is None:
+            changes.append(Change(address, KIND_EXECUTION, spec.name, record.get("gcs_name"),
+                                  record.get("gcs_id"), Action.FORGET, Reason.DELETED_OUTSIDE,
+                                  None, None))
+            continue
+        accounted.add(run.id)
+        before = {**run.view(), "key": record.get("key")}
+        changes.append(Change(address, KIND_EXECUTION, spec.name, run.name, run.id,
+                              Action.NOOP, Reason.SUPERSEDED, before, None, live=run.record()))
+    return changes
+
+
+def _untracked(ctx: PlanContext, accounted: set) -> list[Drift]:
+    drift = []
+    for run in sorted(ctx.live.executions.values(), key=lambda r: r.name):
+        if run.stack != ctx.stack_name or run.id in accounted:
+            continue
+        owner = base_name(run.name) or run.name
+        drift.append(Drift(f"execution/{owner}#{run.name}", "untracked",
+                           f"run {run.name} ({run.status}) carries this stack's labels but is "
+                           "in neither the manifests nor the state; gcsapply leaves it alone"))
+    return drift
+
+
+def _flags(section: Section, spec, decision: Decision, run, entry, version) -> None:
+    address = spec.address
+    if decision.flag == FLAG_DELETED_OUTSIDE:
+        gcs_id = (entry or {}).get("gcs_id")
+        relaunch = decision.action is Action.CREATE
+        section.drift.append(Drift(
+            address, "deleted-outside",
+            f"run {spec.gcs_name} ({gcs_id}) was launched by this stack and is gone from GCS; "
+            + ("--relaunch-missing launches it again" if relaunch
+               else "it is not relaunched (use --relaunch-missing to launch it again)")))
+    elif decision.flag == FLAG_RUN_FAILED:
+        section.warnings.append(PlanWarning(
+            address, "run-failed",
+            f"run {run.name} failed; runPolicy mode 'once' does not retry it (change "
+            "runPolicy.rerunToken for a new run, or use mode untilSucceeded)"))
+    elif decision.flag == FLAG_RETRIES_EXHAUSTED:
+        section.warnings.append(PlanWarning(
+            address, "retries-exhausted",
+            f"run {run.name} failed and was retried {spec.run_policy.max_retries} time(s), "
+            "its runPolicy.maxRetries; change runPolicy.rerunToken for a new run"))
+    if decision.action is Action.RETRY and version is not None and version.gcs_name \
+            and run.workflow_name and run.workflow_name != version.gcs_name:
+        section.warnings.append(PlanWarning(
+            address, "retry-uses-old-version",
+            f"the template changed since launch: the retry re-runs {run.workflow_name}, not "
+            f"{version.gcs_name} (change runPolicy.rerunToken to run the new template)"))
+
+
+def _next_run_warning(section: Section, spec: ExecutionSpec, entry: dict | None,
+                      key: str) -> None:
+    if not entry or entry.get("key") != key or not isinstance(entry.get("launch"), dict):
+        return
+    changed = diff_fields(entry["launch"], launch_settings(spec), RULES.next_run, rules=RULES)
+    if changed:
+        fields = ", ".join(sorted({d.path.split(".")[0].split("[")[0] for d in changed}))
+        section.warnings.append(PlanWarning(
+            spec.address, "applies-to-next-run",
+            f"{fields} changed; launch settings are not part of the run key, so this applies "
+            f"to the next run only ({spec.gcs_name} keeps its settings)"))
+
+
+def _depends(ctx: PlanContext, spec: ExecutionSpec, action: Action) -> tuple[str, ...]:
+    if action not in (Action.CREATE, Action.RETRY):
+        return ()
+    change = ctx.workflow_changes.get(f"workflow/{spec.workflow}")
+    if change is not None and change.action is not Action.NOOP:
+        return (change.address,)
+    return ()
+
+
+def _before(run: LiveExecution | None, entry: dict | None) -> dict | None:
+    if run is None:
+        return None
+    view = run.view()
+    if entry is not None and entry.get("gcs_id") == run.id:
+        view["deletion_policy"] = entry.get("deletion_policy")
+        view["run_policy"] = dict(entry.get("run_policy") or {})
+        view["prevent_destroy"] = bool(entry.get("prevent_destroy"))
+    return view
+
+
+def _spec_policies(spec: ExecutionSpec | None) -> dict:
+    if spec is None:
+        return {"deletion_policy": "retain", "prevent_destroy": False}
+    return {"deletion_policy": spec.deletion_policy, "prevent_destroy": spec.prevent_destroy}
+
+
+def _key_from_label(run: LiveExecution) -> str | None:
+    label = run.labels.get(LABEL_KEY) or ""
+    return label[3:] if label.startswith("v1-") else None
