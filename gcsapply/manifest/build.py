@@ -27,7 +27,7 @@ from gcsapply.manifest.load import YamlDocument
 from gcsapply.manifest.model import DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder
-from gcsapply.manifest.schema import did_you_mean, validate_document
+from gcsapply.manifest.schema import SchemaResult, check_document, did_you_mean
 from gcsapply.template import load_template
 
 
@@ -72,7 +72,7 @@ class _Loader:
         self.root = root
         self.inventory = inventory
         self.diagnostics: list[Diagnostic] = list(inventory.diagnostics)
-        self.by_kind: dict[str, list[tuple[YamlDocument, bool]]] = {kind: [] for kind in KINDS}
+        self.by_kind: dict[str, list[tuple[YamlDocument, SchemaResult]]] = {kind: [] for kind in KINDS}
         self.addresses: dict[str, YamlDocument] = {}
         self.templates_by_file: dict[str, object] = {}
 
@@ -84,12 +84,10 @@ class _Loader:
         workflows, templates = self._workflows()
         runs = RunBuilder(self.root, defaults, defaults_document, self._workflow_templates(),
                           self.addresses)
-        for document, valid in self.by_kind["Execution"]:
-            if valid:
-                runs.add_execution(document)
-        for document, valid in self.by_kind["ExecutionSet"]:
-            if valid:
-                runs.add_set(document)
+        for document, result in self.by_kind["Execution"]:
+            runs.add_execution(document, result)
+        for document, result in self.by_kind["ExecutionSet"]:
+            runs.add_set(document, result)
         self.diagnostics.extend(runs.diagnostics)
         desired = DesiredStack(stack, workflows, dict(sorted(runs.executions.items())),
                                dict(sorted(runs.sets.items())))
@@ -103,9 +101,9 @@ class _Loader:
         if kind not in KINDS:
             self.diagnostics.append(_kind_problem(document, kind))
             return
-        problems = validate_document(document, KINDS[kind].SCHEMA)
-        self.diagnostics.extend(problems)
-        self.by_kind[kind].append((document, not problems))
+        result = check_document(document, KINDS[kind].SCHEMA)
+        self.diagnostics.extend(result.diagnostics)
+        self.by_kind[kind].append((document, result))
         name = _name_of(document)
         if name is None:
             return
@@ -128,14 +126,21 @@ class _Loader:
         if not stacks:
             name = derived_stack_name(self.root.resolve().name)
             return Stack.build({}, name=name, root=self.root, state_path=None, source=None), None, None
-        document, valid = stacks[0]
-        spec = document.data.get("spec") if valid else {}
-        name = _name_of(document) if valid else derived_stack_name(self.root.resolve().name)
+        document, result = stacks[0]
+        spec = document.data.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        name = _name_of(document) if result.usable(("metadata", "name")) else None
+        name = name or derived_stack_name(self.root.resolve().name)
+        defaults = None
+        if result.usable(("spec", "defaults", "execution")):
+            defaults = (spec.get("defaults") or {}).get("execution") or None
+        source = Source(document.file, *document.where(()))
+        if not result.valid:  # errors will be raised; settings are not used
+            return Stack.build({}, name=name, root=self.root, state_path=None, source=source), \
+                defaults, document if defaults else None
         state = (spec.get("state") or {}).get("path")
         state_path = shown_path(self.root, resolve_relative(document.file, self.root, state)) if state else None
-        source = Source(document.file, *document.where(()))
         stack = Stack.build(spec, name=name, root=self.root, state_path=state_path, source=source)
-        defaults = (spec.get("defaults") or {}).get("execution") or None
         return stack, defaults, document if defaults else None
 
     # -- Workflows and their templates ---------------------------------------------------------
@@ -168,9 +173,9 @@ class _Loader:
 
     def _workflows(self):
         workflows, templates = {}, {}
-        for document, valid in self.by_kind["Workflow"]:
+        for document, result in self.by_kind["Workflow"]:
             shown, template = self._template_of(document)
-            if not valid or template is None:
+            if not result.valid or template is None:
                 continue
             name = _name_of(document)
             spec = Workflow.build(document.data["spec"], name=name,

@@ -33,8 +33,10 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
     still in place); ``template`` the workflow's Template, or None for ``{id: ...}``."""
     result = Expansion()
     result.diagnostics.extend(_check_placeholders(spec, sheet))
-    result.diagnostics.extend(_check_key_column(key_column, spec, sheet))
-    if result.diagnostics:
+    set_level_problems = bool(result.diagnostics)
+    key_problems = _check_key_column(key_column, spec, sheet)
+    if key_problems:
+        result.diagnostics.extend(key_problems)
         return result
     needs_revalidation = _has_placeholders(_without(spec.data, "inputs"))
     keys: dict[str, SampleRow] = {}
@@ -47,6 +49,9 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         key = cell_text(row.values[key_column]).strip()
         name = member_name(set_name, key)
         member_inputs, problems = _row_inputs(row, inputs, template, sheet)
+        if set_level_problems:  # report row problems; build nothing
+            result.diagnostics.extend(problems)
+            continue
         data = _substitute(_without(spec.data, "inputs"), row.values)
         if needs_revalidation:
             problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{text}",
@@ -98,6 +103,8 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
         if column is None:
             converted[name] = _substitute(value, row.values)
             continue
+        if column not in sheet.columns:
+            continue  # reported once, at the placeholder
         if column not in row.values:
             problems.append(sheet.diagnostic(row, "missing-cell", f"row has no value for column '{column}'",
                                              f"input '{name}' takes it from {{{{ sample.{column} }}}}"))
@@ -106,7 +113,7 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
         try:
             converted[name] = convert_sample_value(cell, template, name)
         except ValueError as exc:
-            type_name = template.inputs[name].type
+            type_name = template.inputs[name].type if template is not None else "?"
             problems.append(sheet.diagnostic(
                 row, "sample-value",
                 f"column '{column}': {exc} (input '{name}' is declared as {type_name})",

@@ -13,7 +13,7 @@ from gcsapply.manifest.load import YamlDocument
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
-from gcsapply.manifest.schema import did_you_mean
+from gcsapply.manifest.schema import SchemaResult, did_you_mean
 
 
 class RunBuilder:
@@ -30,36 +30,48 @@ class RunBuilder:
         self.sets: dict[str, tuple[str, ...]] = {}
         self.diagnostics: list[Diagnostic] = []
 
-    def add_execution(self, document: YamlDocument) -> None:
+    def add_execution(self, document: YamlDocument, result: SchemaResult) -> None:
+        """Check one Execution; build it when the whole document is sound."""
         spec = MergedSpec.build(document, ("spec",), self.defaults, self.defaults_document)
-        ok, template = self._check_workflow(spec)
+        ok, template = self._check_workflow(spec, result, ("spec",))
+        if not result.usable(("spec", "inputs")):
+            return
         for path, text in _strings(spec.data.get("inputs", {}), ("inputs",)):
             if any(placeholder_columns(text)):
                 self.diagnostics.append(spec.diagnostic(
                     path, "placeholder-outside-set", "{{ ... }} placeholders only work in an ExecutionSet",
                     hint="write the value itself, or use an ExecutionSet over a sample sheet"))
                 ok = False
-        inputs, problems = check_inputs(spec.data.get("inputs") or {}, template, spec)
+        inputs, problems = check_inputs(spec.data.get("inputs") or {}, template if ok else None, spec)
         self.diagnostics.extend(problems)
-        if not ok or problems:
+        if not ok or problems or not result.valid:
             return
         name = document.data["metadata"]["name"]
         execution = Execution.build(spec.data, name=name, inputs=inputs,
                                     source=Source(document.file, *document.where(())))
         self.executions[execution.address] = execution
 
-    def add_set(self, document: YamlDocument) -> None:
-        set_name = document.data["metadata"]["name"]
-        spec = MergedSpec.build(document, ("spec", "template"), self.defaults, self.defaults_document)
-        ok, template = self._check_workflow(spec)
-        inputs, problems = check_inputs(spec.data.get("inputs") or {}, template, spec, rows=True)
-        self.diagnostics.extend(problems)
-        sheet = self._sheet(document)
-        if not ok or problems or sheet is None:
+    def add_set(self, document: YamlDocument, result: SchemaResult) -> None:
+        """Check one ExecutionSet and its sample sheet; expand it when everything is sound."""
+        prefix = ("spec", "template")
+        spec = MergedSpec.build(document, prefix, self.defaults, self.defaults_document)
+        ok, template = self._check_workflow(spec, result, prefix)
+        inputs, problems = {}, []
+        if result.usable(prefix + ("inputs",)):
+            inputs, problems = check_inputs(spec.data.get("inputs") or {}, template if ok else None,
+                                            spec, rows=True)
+            self.diagnostics.extend(problems)
+        if not result.usable(("metadata", "name"), ("spec", "samples"), ("spec", "key")):
             return
+        sheet = self._sheet(document)
+        if sheet is None:
+            return
+        set_name = document.data["metadata"]["name"]
         key_column = document.data["spec"]["key"]
-        expansion = expand_set(set_name, key_column, spec, inputs, sheet, template)
+        expansion = expand_set(set_name, key_column, spec, inputs, sheet, template if ok else None)
         self.diagnostics.extend(expansion.diagnostics)
+        if not ok or problems or expansion.diagnostics or not result.valid:
+            return
         members = []
         for member, row in expansion.members:
             first = self.addresses.get(member.address)
@@ -73,11 +85,12 @@ class RunBuilder:
             self.addresses[member.address] = document
             self.executions[member.address] = member
             members.append(member.address)
-        if not expansion.diagnostics:
-            self.sets[ExecutionSet.address(set_name)] = tuple(members)
+        self.sets[ExecutionSet.address(set_name)] = tuple(members)
 
-    def _check_workflow(self, spec: MergedSpec):
+    def _check_workflow(self, spec: MergedSpec, result: SchemaResult, prefix: tuple):
         """``(ok, Template or None)``: the workflow is set and names a Workflow of this stack."""
+        if not result.usable(prefix + ("workflow",)):
+            return False, None
         workflow = spec.data.get("workflow")
         if workflow is None:
             self.diagnostics.append(spec.diagnostic(

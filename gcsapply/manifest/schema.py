@@ -9,6 +9,7 @@ column with its key path; an unknown key is reported at the key itself with a "d
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from functools import cache
 
 from jsonschema import Draft202012Validator
@@ -27,13 +28,35 @@ _TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a numbe
                "null": "null"}
 
 
+@dataclass(frozen=True)
+class SchemaResult:
+    """The schema problems of one manifest, and the key paths they make unusable."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    blocked: tuple[tuple, ...]  # key paths whose values are wrong (or missing)
+
+    @property
+    def valid(self) -> bool:
+        return not self.diagnostics
+
+    def usable(self, *paths: tuple) -> bool:
+        """True when no problem sits at, above or below any of ``paths``: the values there can
+        be cross-checked even though the document has other problems."""
+        return not any(_related(bad, tuple(path)) for bad in self.blocked for path in paths)
+
+
 def validate_document(document: YamlDocument, schema_name: str) -> list[Diagnostic]:
     """Every schema problem of ``document`` (one manifest), in document order."""
-    validator = _validator(schema_name)
-    diagnostics = []
-    for error in validator.iter_errors(document.data):
+    return list(check_document(document, schema_name).diagnostics)
+
+
+def check_document(document: YamlDocument, schema_name: str) -> SchemaResult:
+    """Like :func:`validate_document`, also saying which key paths are unusable."""
+    diagnostics, blocked = [], []
+    for error in _validator(schema_name).iter_errors(document.data):
         diagnostics.extend(_diagnostics_for(document, error))
-    return diagnostics
+        blocked.extend(_blocked_paths(error))
+    return SchemaResult(tuple(diagnostics), tuple(blocked))
 
 
 def execution_spec_problems(data: dict) -> list[str]:
@@ -99,6 +122,24 @@ def _registry() -> Registry:
     resources = [(f"{name}.schema.json", Resource(load_schema(name), DRAFT202012))
                  for name in SCHEMA_NAMES]
     return Registry().with_resources(resources)
+
+
+def _blocked_paths(error: ValidationError) -> list[tuple]:
+    path = tuple(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        return [path + (key,) for key in error.validator_value if key not in error.instance]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        return [path + (key,) for key in error.instance if key not in known]
+    if "propertyNames" in error.schema_path:
+        return [path + (error.instance,)]
+    return [path]
+
+
+def _related(a: tuple, b: tuple) -> bool:
+    """One path is a prefix of the other."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def _diagnostics_for(document: YamlDocument, error: ValidationError) -> list[Diagnostic]:
