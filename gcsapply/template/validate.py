@@ -270,6 +270,9 @@ def _check_variables(c: Checker, data: dict) -> None:
 
 
 def _is_literal_place(path: tuple) -> bool:
+    """Places whose ``${...}`` is not substituted, or is checked by a rule of its own."""
+    if len(path) == 3 and path[0] == "workflow" and path[2] == "condition":
+        return True
     return bool(path) and (path[0] in ("version", "metadata") or
                            (isinstance(path[-1], str) and path[-1] in _LITERAL_KEYS
                             and not (path[0] == "inputs" and path[-1] == "default")))

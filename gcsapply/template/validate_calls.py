@@ -18,7 +18,12 @@ def check_condition(c: Checker, name: str, body: dict, path: tuple, workflow: di
     variable = whole_variable(condition)
     if variable is not None:
         kind = c.input_type(variable)
-        if kind is not None and kind != "bool":
+        if variable not in c.inputs:
+            close = suggest_name(variable, c.inputs)
+            c.error(path, "condition-input-undefined",
+                    f"condition ${{{variable}}} of step '{name}' names no declared input",
+                    f"did you mean ${{{close}}}?" if close else "declare it under `inputs` with `type: bool`")
+        elif kind is not None and kind != "bool":
             c.error(path, "condition-input-type",
                     f"condition ${{{variable}}} of step '{name}' is a {kind} input, not a bool",
                     f"declare `{variable}` with `type: bool`", doc=False)

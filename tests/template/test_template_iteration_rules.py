@@ -261,3 +261,11 @@ def test_check_result_without_a_dependency_on_its_target_is_an_error():
 def test_check_result_needs_exactly_two_arguments():
     d = only(condition_step("check_result(prep)"), "check-result-args")
     assert d.message == 'check_result takes check_result(step, "expected"); got 1 arguments'
+
+
+def test_a_condition_naming_no_declared_input_is_an_error_in_both_modes():
+    steps = condition_step("${flg}")
+    d = only(steps, "condition-input-undefined")
+    assert d.message == "condition ${flg} of step 'gated' names no declared input"
+    assert d.hint == "did you mean ${flag}?"
+    assert [x.code for x in problems(steps, strict=False)] == ["condition-input-undefined"]
