@@ -1,0 +1,110 @@
+"""Who is calling: AK/SK signatures (verified with the client's own signing functions) and
+IAM tokens (issued by ``POST /v3/auth/tokens`` on the same server, accepted as ``X-Auth-Token``).
+
+Tokens are stored as SHA-256 digests only, so they survive restarts without being on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from gcsapply.client import signing
+from gcsapply.emulator.credentials import EmulatorCredentials
+from gcsapply.emulator.errors import (BadSdkDate, BadSignature, BadTokenRequest, TokenInvalid,
+                                      WrongPassword)
+from gcsapply.emulator.rules import iso
+from gcsapply.emulator.store import Store
+from gcsapply.emulator.wire import Request
+
+TOKEN_LIFETIME_S = 24 * 3600.0
+
+
+class Authenticator:
+    def __init__(self, store: Store, clock, credentials: EmulatorCredentials):
+        self.store = store
+        self.clock = clock
+        self.credentials = credentials
+
+    def authenticate(self, req: Request) -> tuple[str, str]:
+        """``(project_id, principal)`` of an API request, or an APIGW 401."""
+        token = req.header("x-auth-token")
+        if token:
+            return self._token_identity(token)
+        if not req.header("authorization"):
+            raise BadSignature("the request carries neither X-Auth-Token nor an AK/SK signature")
+        self._check_date(req.header("x-sdk-date"))
+        result = signing.verify_request(req.method, req.path, req.raw_query, req.headers, req.body,
+                                        self._secret_for)
+        if not result.ok:
+            raise BadSignature(result.reason)
+        project_id = req.header("x-project-id")
+        if not project_id:
+            raise BadSignature("X-Project-Id is required with AK/SK authentication")
+        return project_id, result.access
+
+    def issue_token(self, body: dict) -> tuple[str, dict]:
+        """The IAM password flow: ``(token, response body)``; WrongPassword on bad credentials."""
+        try:
+            identity = body["auth"]["identity"]
+            user = identity["password"]["user"]
+            name, password = user["name"], user["password"]
+            domain = (user.get("domain") or {}).get("name")
+        except (KeyError, TypeError):
+            raise BadTokenRequest("expected auth.identity.password.user.{name,password,domain}") from None
+        if "password" not in (identity.get("methods") or []):
+            raise BadTokenRequest("auth.identity.methods must include \"password\"")
+        creds = self.credentials
+        if (name != creds.user or domain != creds.domain
+                or not secrets.compare_digest(str(password), creds.password)):
+            raise WrongPassword()
+        project = ((body["auth"].get("scope") or {}).get("project") or {})
+        if project.get("id"):
+            project_id = str(project["id"])
+            project_name = creds.project_name if project_id == creds.project_id else project_id
+        elif project.get("name"):
+            project_name = str(project["name"])
+            project_id = creds.project_id_for(project_name)
+        else:
+            raise BadTokenRequest("GCS needs a project-scoped token: give auth.scope.project")
+        now = self.clock.now()
+        token = "MII" + secrets.token_urlsafe(96)
+        self.store.insert("tokens", {"digest": _digest(token), "user": name, "domain": domain,
+                                     "project_id": project_id, "project_name": project_name,
+                                     "issued_at": now, "expires_at": now + TOKEN_LIFETIME_S})
+        domain_ref = {"id": creds.domain_id, "name": domain}
+        return token, {"token": {
+            "methods": ["password"], "expires_at": _iso_ms(now + TOKEN_LIFETIME_S),
+            "issued_at": _iso_ms(now), "catalog": [],
+            "project": {"id": project_id, "name": project_name, "domain": domain_ref},
+            "user": {"id": hashlib.sha256(name.encode()).hexdigest()[:32], "name": name,
+                     "domain": domain_ref, "password_expires_at": ""},
+            "roles": [{"id": "0", "name": "te_admin"}, {"id": "1", "name": "op_gated_gcs"}],
+        }}
+
+    def _token_identity(self, token: str) -> tuple[str, str]:
+        row = self.store.row("SELECT * FROM tokens WHERE digest = ?", (_digest(token),))
+        if row is None or row["expires_at"] <= self.clock.now():
+            raise TokenInvalid("the X-Auth-Token is unknown or expired")
+        return row["project_id"], row["user"]
+
+    def _check_date(self, value: str | None) -> None:
+        if not value:
+            raise BadSdkDate("X-Sdk-Date header is missing")
+        try:
+            signed_at = signing.parse_sdk_date(value)
+        except ValueError:
+            raise BadSdkDate(f"X-Sdk-Date {value!r} is not YYYYMMDDTHHMMSSZ") from None
+        if abs(self.clock.now() - signed_at) > signing.MAX_CLOCK_SKEW_S:
+            raise BadSdkDate("X-Sdk-Date is more than 15 minutes from the server clock")
+
+    def _secret_for(self, access: str) -> str | None:
+        return self.credentials.sk if access == self.credentials.ak else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _iso_ms(ts: float) -> str:
+    return iso(ts).replace("Z", ".000000Z")

@@ -1,0 +1,155 @@
+"""The control API apart from the emulated one (``/_emulator/*``) and the IAM token endpoint."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from gcsapply.emulator.app import Emulator, OffsetClock
+from gcsapply.emulator.credentials import EMBEDDED_PROJECT_ID
+from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNotFound
+from gcsapply.emulator.handlers_workflows import validate_template
+from gcsapply.emulator.lifecycle import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
+from gcsapply.emulator.rules import check_name, iso
+from gcsapply.emulator.runs import (check_execution_name, check_inputs, execution_record,
+                                    insert_runs, launch_settings)
+from gcsapply.emulator.wire import Request, Response
+
+SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+SEED_BACKDATE_S = 86_400.0
+
+
+def issue_token(app: Emulator, req: Request) -> Response:
+    token, body = app.auth.issue_token(req.json())
+    return Response.json(201, body, headers={"X-Subject-Token": token})
+
+
+def reset(app: Emulator, req: Request) -> Response:
+    app.reset()
+    return Response.json(200, {"reset": True})
+
+
+def put_faults(app: Emulator, req: Request) -> Response:
+    settings = app.configure(req.json())
+    return Response.json(200, vars(settings))
+
+
+def get_faults(app: Emulator, req: Request) -> Response:
+    return Response.json(200, vars(app.settings))
+
+
+def get_stats(app: Emulator, req: Request) -> Response:
+    return Response.json(200, app.stats())
+
+
+def delete_stats(app: Emulator, req: Request) -> Response:
+    app.reset_stats()
+    return Response.empty(204)
+
+
+def get_clock(app: Emulator, req: Request) -> Response:
+    now = app.clock.now()
+    return Response.json(200, {"now": now, "iso": iso(now)})
+
+
+def advance_clock(app: Emulator, req: Request) -> Response:
+    seconds = req.json().get("advance_s")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise BadField("advance_s must be a number of seconds >= 0")
+    app.clock.advance(float(seconds))
+    if isinstance(app.clock, OffsetClock):
+        app.store.set_meta("clock_offset", repr(app.clock.offset))
+    return get_clock(app, req)
+
+
+def seed(app: Emulator, req: Request) -> Response:
+    """Bulk-load workflows and runs for benchmarks (one transaction, no per-run round trip).
+
+    Body: ``{"project_id", "workflows": [{"name", "template", "description"?}],
+    "executions": {"count", "workflow", "name_prefix", "labels", "status", "inputs"} | [...]}``.
+    Runs are named ``<name_prefix><i>``; ``status`` is what they show now: Succeeded, Failed
+    and Cancelled runs are backdated a day, Running ones just started, Pending ones just created.
+    """
+    started = time.perf_counter()
+    body = req.json()
+    project_id = str(body.get("project_id") or EMBEDDED_PROJECT_ID)
+    app.ensure_tenant(project_id)
+    now = app.clock.now()
+    workflow_ids = {}
+    for spec in body.get("workflows") or []:
+        workflow_ids[spec.get("name")] = _seed_workflow(app, project_id, spec, now)
+    groups = body.get("executions") or []
+    groups = [groups] if isinstance(groups, dict) else groups
+    count = 0
+    for group in groups:
+        count += _seed_executions(app, project_id, group, now)
+    return Response.json(201, {"project_id": project_id, "workflows": workflow_ids,
+                               "executions": count,
+                               "seconds": round(time.perf_counter() - started, 3)})
+
+
+def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> str:
+    name = check_name(spec.get("name"), "workflows[].name", 64)
+    content = spec.get("template")
+    if not isinstance(content, str):
+        raise MissingField(f"workflows[{name}].template must be the template text")
+    validate_template(content.encode("utf-8"), f"{name}.yaml")
+    row = app.store.row("SELECT id FROM workflows WHERE project_id = ? AND name = ?",
+                        (project_id, name))
+    if row:
+        return row["id"]
+    workflow_id = str(uuid.uuid4())
+    digest = app.store.put_template(content.encode("utf-8"))
+    app.store.insert("workflows", {
+        "id": workflow_id, "project_id": project_id, "name": name, "scope": "domain",
+        "template_hash": digest, "created_at": now, "updated_at": now,
+        "doc": {"description": spec.get("description", ""), "vendor": app.credentials.domain,
+                "domain": app.credentials.domain, "domain_id": app.credentials.domain_id,
+                "filename": f"{name}.yaml", "logo": "", "image": "", "enterprise_project_id": "0"}})
+    return workflow_id
+
+
+def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) -> int:
+    if not isinstance(group, dict):
+        raise BadBody("executions must be an object or a list of objects")
+    count = group.get("count", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise BadField("executions.count must be an integer >= 0")
+    status = group.get("status", SUCCEEDED)
+    if status not in SEED_STATUSES:
+        raise BadField(f"executions.status must be one of {', '.join(SEED_STATUSES)}")
+    workflow = app.store.row("SELECT * FROM workflows WHERE project_id = ? AND name = ?",
+                             (project_id, group.get("workflow")))
+    if workflow is None:
+        raise WorkflowNotFound(f"seed: no workflow named {group.get('workflow')!r}")
+    prefix = str(group.get("name_prefix") or f"{workflow['name']}-run-")
+    labels = group.get("labels") or {}
+    body = {"sfs_pvc_name": group.get("sfs_pvc_name", "gene-sfs"), "label": labels,
+            "namespace": group.get("namespace", "gene"), "priority": group.get("priority", 0)}
+    doc = launch_settings(app, project_id, body, workflow)
+    inputs = check_inputs(app, workflow, group.get("inputs") or {}, doc)
+    created, ops, fail = _seed_timing(status, now, doc)
+    first = int(group.get("start_index", 0))
+    records = []
+    for i in range(first, first + count):
+        name = check_execution_name(f"{prefix}{i}") if i == first else f"{prefix}{i}"
+        record = execution_record(project_id, workflow, name, doc, inputs,
+                                  priority=int(body["priority"]), created_at=created)
+        record["ops"] = ops
+        if fail:
+            record["doc"]["fail_first_job"] = True
+        records.append(record)
+    insert_runs(app, records)
+    return count
+
+
+def _seed_timing(status: str, now: float, doc: dict) -> tuple[float, list, bool]:
+    """(created_at, ops, fail_first_job) that make a run show ``status`` at ``now``."""
+    if status == PENDING:
+        return now, [], False
+    if status == RUNNING:
+        return now - doc["pending_seconds"] - doc["job_seconds"] / 2, [], False
+    created = now - SEED_BACKDATE_S
+    if status == CANCELLED:
+        return created, [{"action": "cancel", "at": created + doc["pending_seconds"] / 2}], False
+    return created, [], status == FAILED
