@@ -111,7 +111,7 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
             continue
         cell = row.values[column]
         try:
-            converted[name] = convert_sample_value(cell, template, name)
+            converted[name] = convert_sample_value(cell, template, name, cell_text)
         except ValueError as exc:
             type_name = template.inputs[name].type if template is not None else "?"
             problems.append(sheet.diagnostic(

@@ -54,15 +54,18 @@ def check_inputs(values: dict, template, spec: MergedSpec, *, rows: bool = False
             diagnostics.append(spec.diagnostic(
                 ("inputs",), "missing-input",
                 f"input '{name}' ({input_spec.type}) has no default in '{template.file}' and no value here",
-                hint=f"add '{name}: <value>' under inputs"))
+                hint=f"add '{name}: <value>' under inputs", at_key=True))
     return converted, diagnostics
 
 
-def convert_sample_value(value, template, name: str):
-    """A sample cell for input ``name``: converted to its declared type (raises ValueError)."""
+def convert_sample_value(value, template, name: str, render=str):
+    """A sample cell for input ``name``: converted to its declared type (raises ValueError).
+    ``render`` gives the text of a non-string cell (inline rows) for a string input."""
     input_spec = template.inputs.get(name) if template is not None and template.data is not None else None
     if input_spec is None or input_spec.type not in INPUT_TYPES:
         return value
+    if input_spec.type == "string" and isinstance(value, (bool, int, float)):
+        return render(value)  # an inline row's 12 is the text "12", as in a CSV file
     return _finite(convert_input(value, input_spec.type))
 
 

@@ -95,7 +95,7 @@ class RunBuilder:
         if workflow is None:
             self.diagnostics.append(spec.diagnostic(
                 (), "missing-key", "missing required key 'workflow'",
-                hint="name a Workflow of this stack, or give {id: <uuid>}"))
+                hint="name a Workflow of this stack, or give {id: <uuid>}", at_key=True))
             return False, None
         if isinstance(workflow, dict):
             return True, None  # a workflow this stack does not manage: plan checks it

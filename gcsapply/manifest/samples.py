@@ -84,7 +84,7 @@ def read_sample_file(path: Path, shown: str) -> tuple[SampleSheet | None, list[D
     if not sheet.rows and not diagnostics:
         diagnostics.append(Diagnostic(ERROR, "empty-sample-sheet", "sample sheet has a header but no rows",
                                       shown, header_line, None, None, "add one row per sample"))
-    return (None if diagnostics else sheet), diagnostics
+    return sheet, diagnostics  # rows of the wrong width are reported and left out
 
 
 def inline_sample_sheet(document: YamlDocument, path: tuple) -> SampleSheet:

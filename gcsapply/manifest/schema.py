@@ -56,6 +56,8 @@ def check_document(document: YamlDocument, schema_name: str) -> SchemaResult:
     for error in _validator(schema_name).iter_errors(document.data):
         diagnostics.extend(_diagnostics_for(document, error))
         blocked.extend(_blocked_paths(error))
+    # jsonschema reports "required" once per missing key, each listing them all: drop repeats
+    diagnostics = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     return SchemaResult(tuple(diagnostics), tuple(blocked))
 
 
@@ -153,7 +155,7 @@ def _diagnostics_for(document: YamlDocument, error: ValidationError) -> list[Dia
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
         return [document.diagnostic(path, "missing-key", f"missing required key '{key}'",
-                                    hint=hint or _required_hint(key)) for key in missing]
+                                    hint=hint or _required_hint(key), at_key=True) for key in missing]
     message = schema.get("x-message")
     if message:
         return [document.diagnostic(path, "invalid-value",

@@ -1,0 +1,151 @@
+"""Discovery (DESIGN §2): which files are read, which are templates, and nothing skipped silently."""
+
+import textwrap
+
+import pytest
+
+from gcsapply.errors import InputError
+from gcsapply.manifest.build import load_stack
+from gcsapply.manifest.discover import discover, discover_files
+
+EXECUTION = """\
+    apiVersion: gcsapply/v1
+    kind: Execution
+    metadata: {name: r1}
+    spec: {workflow: align, inputs: {sample: S1}}
+    """
+
+
+def rendered(exc_info):
+    return [d.render() for d in exc_info.value.diagnostics]
+
+
+def test_yaml_files_are_found_recursively_in_sorted_order_skipping_hidden_entries(tree):
+    root = tree({
+        "b.yml": EXECUTION, "a/z.yaml": EXECUTION, "a/B.YAML": EXECUTION, "notes.txt": "x",
+        ".gcsapply/state.yaml": "x", ".hidden/x.yaml": "x", ".pre-commit-config.yaml": "x",
+        "a/.#lock.yaml": "x",
+    })
+    assert [p.as_posix() for p in discover_files(root)] == [
+        "a/B.YAML", "a/z.yaml", "b.yml", "templates/align.yaml", "workflows.yaml"]
+
+
+def test_a_file_named_by_a_workflow_is_a_template_even_without_the_version_key(tree):
+    root = tree({"templates/align.yaml": "workflow: {}\n"})
+    inventory = discover(root)
+    assert sorted(inventory.templates) == ["templates/align.yaml"]
+    assert inventory.referenced == {"templates/align.yaml"}
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    # reported by the template validator, in the template's own file
+    assert any(line.startswith("templates/align.yaml:") for line in rendered(exc_info))
+
+
+def test_an_unreferenced_template_is_a_warning_and_is_still_validated(tree):
+    root = tree({"spare/old.yaml": "version: genecontainer_0_1\nworkflow:\n  a:\n    type: GCS.Job\n"
+                                   "    tool: bwa:0.7.12\n    commands: [echo hi]\n",
+                 "run.yaml": EXECUTION})
+    loaded = load_stack(root)
+    assert [d.render() for d in loaded.diagnostics] == [
+        "spare/old.yaml:1:1: warning: template 'spare/old.yaml' is not named by any Workflow's "
+        "spec.template (at version)\n  hint: reference it from a Workflow, or delete it"]
+
+
+def test_documents_that_are_neither_manifests_nor_templates_are_errors(tree):
+    root = tree({"run.yaml": EXECUTION, "docker-compose.yml": "services: {}\n",
+                 "list.yaml": "- a\n- b\n", "multi.yaml": textwrap.dedent(EXECUTION).replace("r1", "r2") + "---\nfoo: 1\n"})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert [line.split("\n")[0] for line in rendered(exc_info)] == [
+        "docker-compose.yml:1:1: error: this document is not a gcsapply manifest",
+        "list.yaml:1:1: error: this document is not a gcsapply manifest",
+        "multi.yaml:6:1: error: this document is not a gcsapply manifest",
+    ]
+
+
+def test_a_wrong_template_version_gets_a_hint_instead_of_being_skipped(tree):
+    root = tree({"run.yaml": EXECUTION, "t.yaml": "version: genecontainer_0_2\nworkflow: {}\n"})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert rendered(exc_info) == [
+        "t.yaml:1:1: error: this document is not a gcsapply manifest\n"
+        "  hint: templates have 'version: genecontainer_0_1' (got 'genecontainer_0_2')"]
+
+
+def test_template_paths_resolve_against_the_folder_of_the_manifest(tree):
+    root = tree({"workflows.yaml": None,
+                 "pipelines/wf.yaml": """\
+                     apiVersion: gcsapply/v1
+                     kind: Workflow
+                     metadata: {name: align}
+                     spec: {template: ../templates/align.yaml}
+                     """,
+                 "runs/r1.yaml": EXECUTION})
+    loaded = load_stack(root)
+    assert loaded.diagnostics == []
+    assert loaded.desired.workflows["workflow/align"].template_path == root / "templates/align.yaml"
+
+
+def test_a_missing_template_is_reported_at_the_workflow(tree):
+    root = tree({"workflows.yaml": """\
+        apiVersion: gcsapply/v1
+        kind: Workflow
+        metadata: {name: align}
+        spec: {template: templates/algin.yaml}
+        """, "run.yaml": EXECUTION})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert rendered(exc_info) == [
+        "templates/align.yaml:1:1: warning: template 'templates/align.yaml' is not named by any "
+        "Workflow's spec.template (at version)\n  hint: reference it from a Workflow, or delete it",
+        "workflows.yaml:4:18: error: template 'templates/algin.yaml' does not exist (at spec.template)\n"
+        "  hint: paths are relative to the folder of workflows.yaml",
+    ]
+
+
+def test_a_template_reference_to_a_manifest_file_is_an_error_not_a_reclassification(tree):
+    root = tree({"workflows.yaml": """\
+        apiVersion: gcsapply/v1
+        kind: Workflow
+        metadata: {name: align}
+        spec: {template: run.yaml}
+        """, "run.yaml": EXECUTION, "templates/align.yaml": None})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert rendered(exc_info) == [
+        "workflows.yaml:4:18: error: spec.template names 'run.yaml', which holds gcsapply manifests "
+        "(at spec.template)\n  hint: point it at a genecontainer_0_1 template file"]
+
+
+def test_yaml_syntax_errors_and_empty_files_are_reported_not_skipped(tree):
+    root = tree({"run.yaml": EXECUTION, "broken.yaml": "a: [1, 2\n", "empty.yaml": "# nothing\n"})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    lines = rendered(exc_info)
+    assert lines[0].startswith("broken.yaml:2:1: error: invalid YAML")
+    assert lines[1] == "empty.yaml: warning: file holds no YAML document\n  hint: add manifests to it, or delete it"
+
+
+def test_an_empty_tree_is_an_error_unless_allowed(tmp_path):
+    with pytest.raises(InputError) as exc_info:
+        load_stack(tmp_path)
+    assert rendered(exc_info) == [
+        f"error: no manifests found under {tmp_path}\n  hint: manifests are YAML files with "
+        "'apiVersion: gcsapply/v1'; an empty tree only makes sense for 'gcsapply destroy'"]
+    loaded = load_stack(tmp_path, allow_empty=True)
+    assert loaded.desired.workflows == {} and loaded.desired.executions == {}
+
+
+def test_a_missing_directory_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as exc_info:
+        load_stack(tmp_path / "nope")
+    assert exc_info.value.diagnostics[0].code == "no-such-directory"
+
+
+def test_unknown_kinds_suggest_the_right_spelling(tree):
+    root = tree({"run.yaml": EXECUTION.replace("kind: Execution", "kind: execution")})
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert rendered(exc_info) == [
+        "run.yaml:2:7: error: unknown kind 'execution' (at kind)\n"
+        "  hint: did you mean 'Execution'? (kinds: Stack, Workflow, Execution, ExecutionSet)"]
