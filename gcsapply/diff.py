@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
+from gcsapply.kinds import KINDS, Effect
 from gcsapply.plan_model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
 
 ABSENT = None  # how a field missing on one side shows in a FieldDiff
@@ -36,29 +37,30 @@ class FieldRules:
                 f"{'run' if self.kind == KIND_EXECUTION else 'version'}")
 
 
+def rules_from_kind(kind_cls, *, numeric=(), server_filled=()) -> FieldRules:
+    """The kind's declared field rules (``gcsapply.kinds``), grouped by effect."""
+    def attributes(effect):
+        return tuple(rule.attribute for rule in kind_cls.rules(effect) if rule.attribute)
+    return FieldRules(kind=kind_cls.KIND, in_place=attributes(Effect.IN_PLACE),
+                      forces_new=attributes(Effect.NEW_VERSION) + attributes(Effect.NEW_RUN),
+                      next_run=attributes(Effect.NEXT_RUN),
+                      state_only=attributes(Effect.STATE_ONLY), numeric=numeric,
+                      server_filled=server_filled)
+
+
+# What the API fills in or returns as strings, per kind: never compared / compared as numbers.
 FIELD_RULES: dict[str, FieldRules] = {
-    KIND_WORKFLOW: FieldRules(
-        kind=KIND_WORKFLOW,
-        in_place=("description", "vendor"),
-        forces_new=("digest",),  # under versioning: none the template is updated in place
-        state_only=("prevent_destroy",),
+    KIND_WORKFLOW: rules_from_kind(
+        KINDS[KIND_WORKFLOW],
         server_filled=("id", "create_at", "update_at", "workflow_url", "domain", "domain_id",
-                       "project_id", "logo", "image", "scope", "enterprise_project"),
-    ),
-    KIND_EXECUTION: FieldRules(
-        kind=KIND_EXECUTION,
-        in_place=("priority",),  # while Pending / Running / Retrying
-        forces_new=("workflow", "inputs", "run_policy.rerun_token"),
-        next_run=("environment", "target", "namespace", "sfs_pvc_name", "timeout",
-                  "job_retry_count", "image_pull_policy", "description", "labels",
-                  "notification"),
-        state_only=("deletion_policy", "run_policy.mode", "run_policy.max_retries",
-                    "prevent_destroy"),
+                       "project_id", "logo", "image", "scope", "enterprise_project")),
+    KIND_EXECUTION: rules_from_kind(
+        KINDS[KIND_EXECUTION],
         numeric=("priority", "timeout", "job_retry_count"),
-        server_filled=("guid", "status", "create_at", "update_at", "time_duration", "resources",
-                       "image", "outputs_json", "jobs_type", "cluster_name", "cluster_id",
-                       "project_id", "domain_id", "sfs_volume_name", "enterprise_project"),
-    ),
+        server_filled=("guid", "status", "create_at", "update_at", "time_duration",
+                       "resources", "image", "outputs_json", "jobs_type", "cluster_name",
+                       "cluster_id", "project_id", "domain_id", "sfs_volume_name",
+                       "enterprise_project")),
 }
 
 

@@ -1,0 +1,250 @@
+"""Render a :class:`~gcsapply.plan.Plan` as text, JSON or a saved plan (DESIGN §4).
+
+Every format is built from the same Plan, and none prints: each function returns a string.
+Markdown lives in :mod:`gcsapply.render_markdown`. Text and Markdown mask e-mail addresses and
+phone numbers; JSON keeps values as they are (it is for machines and holds no secrets).
+
+A saved plan (``--out``) is the JSON plan plus ``"saved"``: the lineage and serial of the
+state it was made against, a fingerprint per non-noop change and per workflow those changes
+use (``absent`` for a create), the absolute stack directory and the options, so ``apply FILE``
+can re-plan and refuse with ``stale plan`` unless everything still matches
+(:func:`compare_saved`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from gcsapply.diff import flatten
+from gcsapply.plan_model import (ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan,
+                                 PlanOptions)
+from gcsapply.plan_views import fingerprint
+
+FORMAT_VERSION = "1.0"
+ABSENT = "absent"
+
+SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+", Action.RETRY: ">",
+           Action.CANCEL: "x", Action.DELETE: "-", Action.FORGET: "=", Action.NOOP: " "}
+VERBS = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
+         Action.REPLACE: "will be replaced", Action.RETRY: "will be retried",
+         Action.CANCEL: "will be cancelled", Action.DELETE: "will be deleted",
+         Action.FORGET: "will be forgotten (left in GCS, removed from state)"}
+COLOURS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Action.RETRY: "36",
+           Action.CANCEL: "33", Action.DELETE: "31", Action.FORGET: "34"}
+# Fields of a create that say nothing worth reading (their defaults are shown by omission).
+_QUIET = ("prevent_destroy", "desired_state", "versioning")
+
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_PHONE = re.compile(r"(?<![\w.])\+?\d(?:[ -]?\d){6,14}(?![\w.])")
+
+
+# ---- text -------------------------------------------------------------------------------
+
+def render_text(plan: Plan, *, colour: bool = False) -> str:
+    lines = []
+    if plan.target_line:
+        lines += [plan.target_line, ""]
+    actionable = plan.actionable()
+    if actionable:
+        present = [a for a in ACTION_ORDER if a is not Action.NOOP
+                   and any(c.action is a for c in actionable)]
+        lines.append("Actions: " + "  ".join(f"{SYMBOLS[a]} {a}" for a in present))
+    lines.append(render_cost(plan))
+    for change in actionable:
+        lines.append("")
+        lines += _text_block(change, colour)
+    if plan.drift:
+        lines += ["", "Drift (changed outside gcsapply):"]
+        lines += [f"  {d.address}: {d.observation}: {d.detail}" for d in plan.drift]
+    if plan.warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"  {w.address}: {w.code}: {w.message}" for w in plan.warnings]
+    noops = len(plan.changes) - len(actionable)
+    lines += ["", f"{noops} unchanged."] if noops else [""]
+    lines.append(render_summary_line(plan))
+    return mask("\n".join(lines)) + "\n"
+
+
+def render_summary_line(plan: Plan) -> str:
+    if not plan.has_changes():
+        return "No changes."
+    counts = plan.summary()
+    return "Plan: " + ", ".join(f"{counts[a]} to {a}" for a in ACTION_ORDER
+                                if a is not Action.NOOP) + "."
+
+
+def render_cost(plan: Plan) -> str:
+    cost = plan.cost
+    if not cost.launches:
+        head = "Cost: no runs to launch"
+    else:
+        at_least = "≥ " if cost.lower_bound else ""
+        head = (f"Cost: {cost.launches} run{'s' if cost.launches != 1 else ''} to launch, "
+                f"{at_least}{cost.jobs} jobs, {at_least}{_number(cost.vcpu)} vCPU, "
+                f"{at_least}{_number(cost.memory_gb)} GB memory requested")
+    if cost.deletes:
+        head += f"; {cost.deletes} to delete"
+    return head + "."
+
+
+def _text_block(change: Change, colour: bool) -> list[str]:
+    header = f"# {change.address} {VERBS[change.action]}"
+    if colour:
+        header = f"\x1b[{COLOURS[change.action]}m{header}\x1b[0m"
+    lines = [header]
+    if change.reason is not None:
+        lines.append(f"  reason: {change.reason}")
+    lines += ["  " + line for line in change_lines(change)]
+    return lines
+
+
+def change_lines(change: Change) -> list[str]:
+    """The body of one change: ``path: old -> new`` rows, or what is created or removed."""
+    symbol = SYMBOLS[change.action]
+    if change.diff:
+        return [f"{symbol} {d.path}: {value_text(d.before)} -> {value_text(d.after)}"
+                for d in change.diff]
+    if change.action is Action.CREATE:
+        return [f"+ {path}: {value_text(value)}" for path, value in flatten(change.after)
+                if not _quiet(path, value)]
+    status = (change.before or {}).get("status")
+    what = f"{change.gcs_name or '?'} ({change.gcs_id or 'no id'})"
+    return [f"{symbol} {what}" + (f", status {status}" if status else "")]
+
+
+def value_text(value) -> str:
+    if value is None:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def mask(text: str) -> str:
+    """Mask e-mail addresses (``o***@example.org``) and phone numbers (last 4 digits kept)."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+def _mask_phone(match) -> str:
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    if digits < 8:
+        return match.group(0)
+    out, seen = [], 0
+    for ch in match.group(0):
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > digits - 4 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _quiet(path: str, value) -> bool:
+    return path in _QUIET or value in (None, "", {}, []) or path.startswith("labels.gcsapply-")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# ---- JSON -------------------------------------------------------------------------------
+
+def plan_document(plan: Plan) -> dict:
+    """The ``--json`` document (``schemas/plan.schema.json``); no timestamps."""
+    counts = plan.summary()
+    return {
+        "format_version": FORMAT_VERSION,
+        "stack": {"name": plan.stack_name, "lineage": plan.lineage, "serial": plan.serial},
+        "summary": {str(a): counts[a] for a in ACTION_ORDER},
+        "changes": [_change_document(c) for c in plan.changes],
+        "drift": [{"address": d.address, "observation": d.observation, "detail": d.detail}
+                  for d in plan.drift],
+        "warnings": [{"address": w.address, "code": w.code, "message": w.message}
+                     for w in plan.warnings],
+    }
+
+
+def render_json(plan: Plan) -> str:
+    return _dump(plan_document(plan))
+
+
+def _change_document(change: Change) -> dict:
+    return {"address": change.address, "kind": change.kind, "name": change.name,
+            "gcs_name": change.gcs_name, "gcs_id": change.gcs_id, "action": str(change.action),
+            "reason": str(change.reason) if change.reason is not None else None,
+            "before": _sorted(change.before), "after": _sorted(change.after),
+            "diff": [{"path": d.path, "before": _sorted(d.before), "after": _sorted(d.after)}
+                     for d in change.diff]}
+
+
+def _dump(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sorted(value):
+    if isinstance(value, dict):
+        return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted(v) for v in value]
+    return value
+
+
+# ---- saved plans ------------------------------------------------------------------------
+
+def plan_fingerprints(plan: Plan) -> dict[str, str]:
+    """A fingerprint of the live object behind each non-noop change and each workflow those
+    changes use (``absent`` for a create): equal fingerprints mean GCS has not moved."""
+    by_address = {c.address: c for c in plan.changes}
+    prints: dict[str, str] = {}
+    for change in plan.actionable():
+        prints[change.address] = _fingerprint(change)
+        if change.kind == KIND_EXECUTION and change.desired is not None \
+                and not change.desired.workflow.startswith("id:"):
+            used = by_address.get(f"workflow/{change.desired.workflow}")
+            if used is not None:
+                prints[used.address] = _fingerprint(used)
+    return dict(sorted(prints.items()))
+
+
+def render_saved_plan(plan: Plan, *, stack_dir: str, options: PlanOptions,
+                      binding: dict | None = None) -> str:
+    """The ``--out`` file: the JSON plan plus what ``apply FILE`` needs to check and re-plan."""
+    document = plan_document(plan)
+    document["saved"] = {"lineage": plan.lineage, "serial": plan.serial,
+                         "fingerprints": plan_fingerprints(plan), "stack_dir": stack_dir,
+                         "options": options.to_json(), "binding": binding}
+    return _dump(document)
+
+
+def compare_saved(saved_doc: dict, fresh_plan: Plan) -> list[str]:
+    """Why ``fresh_plan`` is not the plan that was saved; an empty list means it is."""
+    saved = saved_doc.get("saved") or {}
+    problems = []
+    if saved.get("lineage") != fresh_plan.lineage:
+        problems.append(f"the state lineage is now {fresh_plan.lineage}, the plan was made "
+                        f"against {saved.get('lineage')}")
+    if saved.get("serial") != fresh_plan.serial:
+        problems.append(f"the state serial is now {fresh_plan.serial}, the plan was made at "
+                        f"serial {saved.get('serial')}")
+    old, new = saved.get("fingerprints") or {}, plan_fingerprints(fresh_plan)
+    for address in sorted(set(old) | set(new)):
+        if address not in new:
+            problems.append(f"{address}: no longer planned")
+        elif address not in old:
+            problems.append(f"{address}: a change the saved plan does not contain")
+        elif old[address] != new[address]:
+            problems.append(f"{address}: changed in GCS since the plan was made")
+    saved_changes = {c["address"]: c for c in saved_doc.get("changes", [])
+                     if c.get("action") != "noop"}
+    fresh_changes = {c["address"]: c for c in plan_document(fresh_plan)["changes"]
+                     if c["action"] != "noop"}
+    for address in sorted(set(saved_changes) & set(fresh_changes)):
+        if saved_changes[address] != fresh_changes[address]:
+            problems.append(f"{address}: the manifests now plan a different change")
+    return problems
+
+
+def _fingerprint(change: Change) -> str:
+    if change.action is Action.CREATE and change.before is None:
+        return ABSENT
+    return fingerprint({"gcs_id": change.gcs_id, "before": change.before})
