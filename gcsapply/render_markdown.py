@@ -27,7 +27,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     size = len(head) + len(tail)
     for index, entry in enumerate(entries):
         remaining = len(entries) - index
-        note = _cut_note(remaining)
+        note = _cut_note(remaining, limit)
         if size + len(entry) + len(note) > limit:
             body.append(note)
             break
@@ -82,9 +82,10 @@ def _names(changes: list[Change], shown: int = 20) -> str:
     return names
 
 
-def _cut_note(remaining: int) -> str:
+def _cut_note(remaining: int, limit: int) -> str:
     return (f"\n_{remaining} more change{'s' if remaining != 1 else ''} not shown: the "
-            "comment would pass 60,000 characters; run `gcsapply plan` for the full plan._\n")
+            f"comment would pass {limit:,} characters; run `gcsapply plan` for the full "
+            "plan._\n")
 
 
 def _display_key(change: Change):

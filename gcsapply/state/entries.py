@@ -129,8 +129,8 @@ def _workflow(entry, change: Change, gcs_id):
     if action in (Action.CREATE, Action.REPLACE):
         versions = list((entry or {}).get("versions", []))
         if entry and entry.get("gcs_id") and entry.get("gcs_id") != gcs_id \
-                and entry.get("digest") != spec.digest:
-            versions.append(_version_record(entry))
+                and entry.get("digest") != spec.digest and entry.get("created"):
+            versions.append(_version_record(entry))  # only what we created is ever deleted
         return workflow_entry(spec, gcs_id=gcs_id, created=True, versions=versions)
     if action in (Action.DELETE, Action.FORGET):
         if entry and entry.get("versions"):
@@ -145,7 +145,8 @@ def _workflow(entry, change: Change, gcs_id):
     update_at = (change.live or {}).get("update_at") if isinstance(change.live, dict) else None
     if entry is None or entry.get("gcs_id") != live_id:
         versions = list((entry or {}).get("versions", []))
-        if entry and entry.get("gcs_id") and entry.get("gcs_id") != live_id:
+        if entry and entry.get("gcs_id") and entry.get("gcs_id") != live_id \
+                and entry.get("created"):
             versions.append(_version_record(entry))
         return workflow_entry(spec, gcs_id=live_id, created=False, versions=versions,
                               update_at=update_at)

@@ -10,8 +10,11 @@ Entries (one JSON object per line)::
     {"phase": "meta",  "lineage": "...", "binding": {...}}            first apply of a lineage
     {"phase": "begin", "id": "op-1", "address": "execution/a", "action": "create",
                        "gcs_name": "a-3f2a9c1d", ...}
-    {"phase": "end",   "id": "op-1", "ok": true, "gcs_id": "...",
+    {"phase": "end",   "id": "op-1", "result": "ok", "gcs_id": "...",
                        "set": {"execution/a": {...entry...}}}        null removes an address
+    {"phase": "state", "set": {...}}                                 a state-only update
+
+``set`` carries what :func:`gcsapply.state.entries.state_updates` returned for the change.
 
 Replay ignores a torn last line (a crash mid-write) and refuses a torn line anywhere else.
 """
@@ -26,7 +29,7 @@ from gcsapply.errors import StateError
 from gcsapply.state.file import Binding, State, load_state, write_state_atomic, write_text_atomic
 
 JOURNAL_NAME = "journal.jsonl"
-PHASES = ("meta", "begin", "end")
+PHASES = ("meta", "begin", "end", "state")
 
 
 class Journal:
@@ -117,7 +120,7 @@ def apply_entries(state: State, entries: list[dict]) -> State:
             if entry.get("lineage") and result.lineage is None:
                 result.lineage = entry["lineage"]
                 changed = True
-        elif phase == "end":
+        elif phase in ("end", "state"):
             for address, resource in (entry.get("set") or {}).items():
                 if resource is None:
                     result.resources.pop(address, None)
