@@ -30,6 +30,13 @@ class FieldRules:
     state_only: tuple[str, ...] = ()  # recorded in state; an edit alone is ``policy-changed``
     numeric: tuple[str, ...] = ()  # the API may return these as strings
     server_filled: tuple[str, ...] = ()  # never compared
+    server_defaults: tuple[str, ...] = ()  # the service fills them when not given: compared
+    #                                       only when the manifest sets them
+
+    def compared(self, fields, after: dict) -> tuple[str, ...]:
+        """``fields`` minus server-defaulted ones the manifest leaves empty."""
+        return tuple(f for f in fields
+                     if not (f in self.server_defaults and after.get(f) in (None, "")))
 
     def allowed_message(self) -> str:
         return (f"{self.kind} can update in place only: {', '.join(self.in_place)}; "
@@ -37,7 +44,8 @@ class FieldRules:
                 f"{'run' if self.kind == KIND_EXECUTION else 'version'}")
 
 
-def rules_from_kind(kind_cls, *, numeric=(), server_filled=()) -> FieldRules:
+def rules_from_kind(kind_cls, *, numeric=(), server_filled=(), server_defaults=()
+                    ) -> FieldRules:
     """The kind's declared field rules (``gcsapply.kinds``), grouped by effect."""
     def attributes(effect):
         return tuple(rule.attribute for rule in kind_cls.rules(effect) if rule.attribute)
@@ -45,7 +53,7 @@ def rules_from_kind(kind_cls, *, numeric=(), server_filled=()) -> FieldRules:
                       forces_new=attributes(Effect.NEW_VERSION) + attributes(Effect.NEW_RUN),
                       next_run=attributes(Effect.NEXT_RUN),
                       state_only=attributes(Effect.STATE_ONLY), numeric=numeric,
-                      server_filled=server_filled)
+                      server_filled=server_filled, server_defaults=server_defaults)
 
 
 # What the API fills in or returns as strings, per kind: never compared / compared as numbers.
@@ -53,7 +61,8 @@ FIELD_RULES: dict[str, FieldRules] = {
     KIND_WORKFLOW: rules_from_kind(
         KINDS[KIND_WORKFLOW],
         server_filled=("id", "create_at", "update_at", "workflow_url", "domain", "domain_id",
-                       "project_id", "logo", "image", "scope", "enterprise_project")),
+                       "project_id", "logo", "image", "scope", "enterprise_project"),
+        server_defaults=("vendor",)),  # GCS: "default = tenant name"
     KIND_EXECUTION: rules_from_kind(
         KINDS[KIND_EXECUTION],
         numeric=("priority", "timeout", "job_retry_count"),

@@ -92,7 +92,7 @@ def _plan_current(ctx: PlanContext, spec: WorkflowSpec, section: Section) -> Cha
         _refuse_in_use(ctx, section, address, live, "replace it")
         return Change(address, KIND_WORKFLOW, spec.name, live.name, live.id, Action.REPLACE,
                       Reason.REQUESTED, before, after, (), desired=spec, live=live.record())
-    diff = diff_fields(before, after, RULES.in_place, rules=RULES)
+    diff = diff_fields(before, after, RULES.compared(RULES.in_place, after), rules=RULES)
     if spec.versioning == "none":
         known = before.get("digest")
         if known is None:

@@ -125,13 +125,15 @@ def _wave(change):
 def _apply_workflow(change, workflows):
     spec = change.desired
     if change.action in (Action.CREATE, Action.REPLACE):
-        created = live_workflow(spec, id=gcs_id(f"wf:{spec.gcs_name}:{spec.digest}"))
+        created = live_workflow(spec, id=gcs_id(f"wf:{spec.gcs_name}:{spec.digest}"),
+                                vendor=spec.vendor or "tenant-name")  # GCS's default vendor
         workflows[created.name] = created
         return created.id
     if change.action is Action.UPDATE:
         current = workflows[change.gcs_name]
         workflows[change.gcs_name] = replace(current, description=spec.description,
-                                             vendor=spec.vendor, update_at=current.update_at + "'",
+                                             vendor=spec.vendor or current.vendor,
+                                             update_at=current.update_at + "'",
                                              digest=spec.digest if spec.versioning == "none" else None)
         return current.id
     if change.action is Action.DELETE:

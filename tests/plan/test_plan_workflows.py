@@ -126,6 +126,12 @@ def test_description_and_vendor_update_in_place(field, value):
     assert [(d.path, d.before, d.after) for d in change.diff] == [(field, "", value)]
 
 
+def test_a_manifest_without_vendor_leaves_the_services_default_vendor_alone():
+    wf = live_workflow(workflow(), vendor="tenant-name")
+    assert plan(desired([workflow()]), live([wf])).change("workflow/germline").action \
+        is Action.NOOP
+
+
 def test_under_versioning_none_a_template_change_is_an_in_place_update():
     old_spec, spec = workflow(versioning="none"), workflow(versioning="none", template=V2)
     wf = live_workflow(old_spec)
