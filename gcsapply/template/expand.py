@@ -38,6 +38,21 @@ def expand_data(data: dict, resolved: dict, *, file: str = "<template>",
                     outputs=context.outputs(data.get("outputs")))
 
 
+def static_widths(data: dict, resolved: dict) -> dict[str, int | None]:
+    """Containers per step with these input values; None when unknown before the run."""
+    context = _Context("<template>", resolved, {n: render_value(v) for n, v in resolved.items()})
+    workflow = data.get("workflow") if isinstance(data.get("workflow"), dict) else {}
+    widths: dict[str, int | None] = {}
+    for name, body in workflow.items():
+        try:
+            recipe = context.recipe(str(name), body if isinstance(body, dict) else {})
+        except TemplateError:
+            widths[str(name)] = None
+            continue
+        widths[str(name)] = None if recipe.is_runtime else len(recipe.render())
+    return widths
+
+
 class _Context:
     def __init__(self, file: str, resolved: dict, rendered: dict[str, str]):
         self.file = file
@@ -183,17 +198,3 @@ def _as_list(value) -> list:
         return []
     return value if isinstance(value, list) else [value]
 
-
-def static_widths(data: dict, resolved: dict) -> dict[str, int | None]:
-    """Containers per step with these input values; None when unknown before the run."""
-    context = _Context("<template>", resolved, {n: render_value(v) for n, v in resolved.items()})
-    workflow = data.get("workflow") if isinstance(data.get("workflow"), dict) else {}
-    widths: dict[str, int | None] = {}
-    for name, body in workflow.items():
-        try:
-            recipe = context.recipe(str(name), body if isinstance(body, dict) else {})
-        except TemplateError:
-            widths[str(name)] = None
-            continue
-        widths[str(name)] = None if recipe.is_runtime else len(recipe.render())
-    return widths

@@ -22,6 +22,7 @@ _NUMBER_TEXT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0
 _INT_TEXT = re.compile(r"^[-+]?[0-9]+$")
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)[cC]?$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)[gG]?$")
+_ARTICLE = {"string": "a", "number": "a", "bool": "a", "array": "an"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
 
 
@@ -189,5 +190,3 @@ def _from_text(text: str, type_name: str):
         raise ValueError(f'expected a JSON array such as ["a","b"], got {text!r}')
     return normalize(value)
 
-
-_ARTICLE = {"string": "a", "number": "a", "bool": "a", "array": "an"}
