@@ -12,7 +12,7 @@ import random
 import threading
 
 FAULT_500, FAULT_503, FAULT_429, FAULT_DROP, FAULT_SLOW_500 = "500", "503", "429", "drop", "slow500"
-SLOW_500_DELAY_S = 0.2
+SLOW_500_DELAY_S = 0.05  # the "latency" of a slow 500 (plus any latency_ms)
 
 
 class FaultInjector:

@@ -126,7 +126,8 @@ def get_execution(app: Emulator, req: Request) -> Response:
     row = get_execution_row(app, req)
     now = app.clock.now()
     template = app.store.get_template(row["template_hash"])
-    return Response.json(200, execution_view(row, app.snapshot(row, now), now, template=template))
+    return Response.json(200, execution_view(row, app.snapshot(row, now), now, detail=True,
+                                             template=template))
 
 
 def get_execution_inputs(app: Emulator, req: Request) -> Response:

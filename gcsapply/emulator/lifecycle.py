@@ -78,11 +78,12 @@ class StepState:
     decided_at: float | None = None
     jobs: list[Job] = field(default_factory=list)
     error: str | None = None
+    succeeded: int = 0  # jobs in status Succeeded, kept up to date by the simulation
 
     @property
     def finished(self) -> bool:
         return self.decided and self.error is None and (
-            self.skipped or all(j.status == SUCCEEDED for j in self.jobs))
+            self.skipped or self.succeeded == len(self.jobs))
 
 
 @dataclass
@@ -127,6 +128,7 @@ class _Simulation:
         self.attempt_steps: set[str] = set()
         self.fail_first_pending = facts.fail_first_job
         self.events: list[Event] = []
+        self.running: list[Job] = []
         self._event(facts.created_at, "Initialized")
         for state in self.steps.values():
             if state.plan.commands is not None and state.plan.condition is None:
@@ -153,11 +155,11 @@ class _Simulation:
                 self.started_at = self.started_at if self.started_at is not None else self.open_at
             changed = self._decide_steps(t) | self._dispatch(t)
             self._check_terminal(t)
-            if not changed or not any(j.status == RUNNING and j.ended <= t for j in self._jobs()):
+            if not changed or not any(j.ended <= t for j in self.running):
                 return
 
     def _next_time(self, t: float) -> float | None:
-        candidates = [j.ended for j in self._jobs() if j.status == RUNNING]
+        candidates = [j.ended for j in self.running]
         if self.next_op < len(self.ops):
             candidates.append(self.ops[self.next_op]["at"])
         if self.open_at > t:
@@ -167,13 +169,16 @@ class _Simulation:
 
     # --- what happens at time t ------------------------------------------------------------------
     def _finish_jobs(self, t: float) -> None:
-        for job in sorted(self._jobs(), key=lambda j: (j.ended or 0, j.step, j.index)):
-            if job.status != RUNNING or job.ended > t:
-                continue
+        ending = [j for j in self.running if j.ended <= t]
+        if not ending:
+            return
+        self.running = [j for j in self.running if j.ended > t]
+        for job in sorted(ending, key=lambda j: j.ended):
             fails = job_fails(job.command) or self._forced_failure(job)
             job.status = FAILED if fails else SUCCEEDED
             job.history.append((job.started, job.ended, job.status))
             state = self.steps[job.step]
+            state.succeeded += not fails
             if fails:
                 self.failed = True
                 self._event(job.ended, "JobFailed", job.step, job=job.name,
@@ -218,7 +223,7 @@ class _Simulation:
             done = [j for j in state.jobs if j.status == SUCCEEDED]
             if state.plan.condition is not None or state.plan.commands is None:
                 if not done:  # not decided yet, or decided but nothing ran: decide again
-                    state.decided, state.jobs = False, []
+                    state.decided, state.jobs, state.succeeded = False, [], 0
                 continue
             if new_graph is not None:
                 self._set_jobs(state, state.plan.commands, done)
@@ -261,12 +266,16 @@ class _Simulation:
             return False
         started = False
         for state in self.steps.values():
-            if not state.decided or state.skipped:
+            if not state.decided or state.skipped or state.succeeded == len(state.jobs):
+                continue
+            if not all(self._target_finished(d.target) for d in state.plan.depends
+                       if d.type != "iterate"):
                 continue
             for job in state.jobs:
                 if job.status != PENDING or not self._ready(state, job.index):
                     continue
                 job.status, job.started, job.ended = RUNNING, t, t + self.facts.job_seconds
+                self.running.append(job)
                 started = True
                 if state.name not in self.attempt_steps:
                     self.attempt_steps.add(state.name)
@@ -276,7 +285,7 @@ class _Simulation:
     def _check_terminal(self, t: float) -> None:
         if self.finished_at is not None or t < self.open_at and not self.cancelled:
             return
-        if any(j.status == RUNNING for j in self._jobs()):
+        if self.running:
             return
         if self.cancelled:
             self.finished_at = t
@@ -297,19 +306,16 @@ class _Simulation:
                                                job_name(state.name, index, self.facts.guid)))
         jobs.extend(j for i, j in sorted(kept.items()) if i >= len(commands))
         state.jobs, state.decided = jobs, True
+        state.succeeded = sum(1 for j in jobs if j.status == SUCCEEDED)
 
     def _target_finished(self, target: str) -> bool:
         state = self.steps.get(target)
         return state is None or state.finished
 
     def _ready(self, state: StepState, index: int) -> bool:
-        for dep in state.plan.depends:
+        for dep in state.plan.depends:  # `whole` edges were checked for the whole step
             target = self.steps.get(dep.target)
-            if target is None:
-                continue
-            if dep.type != "iterate":
-                if not target.finished:
-                    return False
+            if target is None or dep.type != "iterate":
                 continue
             if not target.decided:
                 return False
@@ -327,21 +333,17 @@ class _Simulation:
         return text
 
     def _forced_failure(self, job: Job) -> bool:
-        if self.fail_first_pending:
+        if self.fail_first_pending:  # seeded "Failed" runs: the first job to end fails
             self.fail_first_pending = False
             return True
         return False
-
-    def _jobs(self):
-        for state in self.steps.values():
-            yield from state.jobs
 
     def _event(self, at: float, kind: str, step: str | None = None, **details) -> None:
         self.events.append(make_event(kind, at, self.facts.name, self.action, step, **details))
 
     # --- the answer ----------------------------------------------------------------------------------
     def snapshot(self, now: float) -> Snapshot:
-        running = any(j.status == RUNNING for j in self._jobs())
+        running = bool(self.running)
         if self.cancelled:
             status = CANCELLING if running else CANCELLED
         elif now < self.open_at:

@@ -12,10 +12,12 @@ from gcsapply.template.graph import DEFAULT_CPU, DEFAULT_MEMORY_GB
 API_VERSION = "gene.kubedag/v1alpha1"
 
 
-def execution_view(row: dict, snap: Snapshot, now: float, *, template: bytes | None = None) -> dict:
-    """The X4 object (``template`` given: the detail view, with ``objectData``)."""
+def execution_view(row: dict, snap: Snapshot, now: float, *, detail: bool = False,
+                   template: bytes | None = None) -> dict:
+    """The X4 object. List items (``detail`` False) leave out the per-job maps
+    (``sub_job_status``, ``subObjectStatuses``, ``elementStatuses``) and ``objectData``."""
     doc = row["doc"]
-    steps = {name: step_view(state, snap, now) for name, state in snap.steps.items()}
+    steps = {name: step_view(state, snap, now, detail=detail) for name, state in snap.steps.items()}
     totals = _sum_resources(steps.values())
     duration = _span(snap.started_at, snap.finished_at, now)
     finished = sum(1 for s in steps.values() if s["status"] in (SUCCEEDED, SKIPPED))
@@ -57,13 +59,14 @@ def execution_view(row: dict, snap: Snapshot, now: float, *, template: bytes | N
             "progress": int(100 * done / len(jobs)) if jobs else (100 if snap.status == SUCCEEDED else 0),
             "objectStatus": {"phase": snap.status, "message": "", "reason": last_reason,
                              "updateAt": updated},
-            "subObjectStatuses": {name: {"phase": s["status"], "message": "", "reason": "",
-                                         "updateAt": updated, "subActionName": "create",
-                                         "createAt": iso(row["created_at"])}
-                                  for name, s in steps.items()},
-            "elementStatuses": {name: s["status"] for name, s in steps.items()},
         },
     }
+    if detail:
+        k8s["status"]["subObjectStatuses"] = {
+            name: {"phase": s["status"], "message": "", "reason": "", "updateAt": updated,
+                   "subActionName": "create", "createAt": iso(row["created_at"])}
+            for name, s in steps.items()}
+        k8s["status"]["elementStatuses"] = {name: s["status"] for name, s in steps.items()}
     view = {"execution": execution, "object": k8s,
             "enterprise_project": {"id": doc.get("enterprise_project_id", "0"), "name": "default"}}
     if steps:
@@ -72,7 +75,7 @@ def execution_view(row: dict, snap: Snapshot, now: float, *, template: bytes | N
     return view
 
 
-def step_view(state, snap: Snapshot, now: float) -> dict:
+def step_view(state, snap: Snapshot, now: float, *, detail: bool = True) -> dict:
     plan = state.plan
     cpu = plan.cpu if plan.cpu is not None else DEFAULT_CPU
     memory = plan.memory_gb if plan.memory_gb is not None else DEFAULT_MEMORY_GB
@@ -85,15 +88,17 @@ def step_view(state, snap: Snapshot, now: float) -> dict:
             seconds += end - start
             first = start if first is None else min(first, start)
             last = end if last is None else max(last, end)
-    return {
+    view = {
         "name": state.name, "status": step_status(state, snap),
         "sub_job_num": len(state.jobs),
-        "finished_sub_job_num": sum(1 for j in state.jobs if j.status == SUCCEEDED),
-        "sub_job_status": {j.name: j.status for j in state.jobs},
+        "finished_sub_job_num": state.succeeded,
         "time_duration": int(round(last - first)) if first is not None else 0,
         "resources": {"CPU": round(cpu * seconds, 3), "GPU": 0,
                       "Memory": round(memory * seconds, 3)},
     }
+    if detail:
+        view["sub_job_status"] = {j.name: j.status for j in state.jobs}
+    return view
 
 
 def inputs_view(template, graph, doc: dict) -> dict:
