@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from gcsapply.client.auth import AkSkAuth
-from gcsapply.client.session import GcsSession
 from gcsapply.clock import ManualClock
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, EmulatorServer
 
@@ -31,7 +30,8 @@ def emulator(tmp_path, emulator_clock):
 def emulator_api(emulator):
     """``GcsApi`` over ``GcsSession`` + ``AkSkAuth`` with the built-in credentials."""
     api = pytest.importorskip("gcsapply.client.api")  # lands after the emulator fixture
+    session_module = pytest.importorskip("gcsapply.client.session")
     auth = AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, EMBEDDED_PROJECT_ID, clock=emulator.clock)
-    session = GcsSession(emulator.url, auth, reads_per_minute=0, writes_per_minute=0,
+    session = session_module.GcsSession(emulator.url, auth, reads_per_minute=0, writes_per_minute=0,
                          clock=emulator.clock, max_retries=0)
     yield api.GcsApi(session)
