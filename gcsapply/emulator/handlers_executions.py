@@ -118,16 +118,14 @@ def list_executions(app: Emulator, req: Request) -> Response:
         total = app.store.scalar(f"SELECT COUNT(*) {sql}", args)
         rows = app.store.rows(f"SELECT * {sql} ORDER BY {order} LIMIT ? OFFSET ?",
                               args + [-1 if limit is None else limit, start])
-    items = [execution_view(r, app.snapshot(r, now), now) for r in rows]
+    items = [_view(app, r, now) for r in rows]
     return Response.json(200, {"executions": items, "total_num": total})
 
 
 def get_execution(app: Emulator, req: Request) -> Response:
     row = get_execution_row(app, req)
     now = app.clock.now()
-    template = app.store.get_template(row["template_hash"])
-    return Response.json(200, execution_view(row, app.snapshot(row, now), now, detail=True,
-                                             template=template))
+    return Response.json(200, _view(app, row, now, detail=True))
 
 
 def get_execution_inputs(app: Emulator, req: Request) -> Response:
@@ -148,6 +146,14 @@ def get_execution_events(app: Emulator, req: Request) -> Response:
     row = get_execution_row(app, req)
     snap = app.snapshot(row)
     return Response.json(200, render_events(snap.events, row["name"], row["doc"].get("namespace", "")))
+
+
+def _view(app: Emulator, row: dict, now: float, *, detail: bool = False) -> dict:
+    doc = row["doc"]
+    graph = app.graph(row["template_hash"], current_inputs(row), builtins_for(doc))
+    template = app.store.get_template(row["template_hash"]) if detail else None
+    return execution_view(row, app.snapshot(row, now), now, detail=detail, template=template,
+                          outputs=graph.outputs)
 
 
 def get_execution_row(app: Emulator, req: Request) -> dict:

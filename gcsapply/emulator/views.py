@@ -13,7 +13,7 @@ API_VERSION = "gene.kubedag/v1alpha1"
 
 
 def execution_view(row: dict, snap: Snapshot, now: float, *, detail: bool = False,
-                   template: bytes | None = None) -> dict:
+                   template: bytes | None = None, outputs: dict | None = None) -> dict:
     """The X4 object. List items (``detail`` False) leave out the per-job maps
     (``sub_job_status``, ``subObjectStatuses``, ``elementStatuses``) and ``objectData``."""
     doc = row["doc"]
@@ -29,7 +29,7 @@ def execution_view(row: dict, snap: Snapshot, now: float, *, detail: bool = Fals
         "workflow_id": row["workflow_id"], "workflow_name": row["workflow_name"],
         "workflow_scope": doc.get("workflow_scope", "domain"),
         "inputs_json": json.dumps(current_inputs(row), ensure_ascii=False, sort_keys=True),
-        "outputs_json": "", "image": "", "time_duration": duration,
+        "outputs_json": _outputs_json(outputs) if snap.status == SUCCEEDED else "", "image": "", "time_duration": duration,
         "sfs_volume_name": doc.get("sfs_pvc_name", ""),
         "jobs_type": {name: f"{doc.get('target', 'cci').upper()}.Job" for name in snap.steps},
         "target": doc.get("target", "cci"), "create_at": iso(row["created_at"]),
@@ -118,6 +118,13 @@ def inputs_view(template, graph, doc: dict) -> dict:
 
 def outputs_view(graph) -> dict:
     return {"outputs": {name: {"paths": list(paths)} for name, paths in graph.outputs.items()}}
+
+
+def _outputs_json(outputs: dict | None) -> str:
+    if not outputs:
+        return ""
+    return json.dumps({name: {"paths": list(paths)} for name, paths in outputs.items()},
+                      ensure_ascii=False, sort_keys=True)
 
 
 def current_inputs(row: dict) -> dict:

@@ -47,6 +47,14 @@ def test_inputs_and_outputs_are_resolved(gcs, workflow):
     assert inputs["sfs_pvc_name"]["value"] == "gene-sfs"
     assert gcs.get(f"/v1/executions/{run}/outputs").json() == {
         "outputs": {"report": {"paths": ["NA1/report.txt"]}}}
+    assert gcs.execution(run)["execution"]["outputs_json"] == ""
+
+
+def test_a_succeeded_run_shows_its_outputs_json(emulator, gcs, workflow):
+    run = gcs.launch(workflow, "run-1")
+    emulator.clock.advance(10)
+    assert gcs.execution(run)["execution"]["outputs_json"] == \
+        '{"report": {"paths": ["s01/report.txt"]}}'
 
 
 def test_events_are_a_bare_array(emulator, gcs, workflow):
