@@ -9,7 +9,7 @@ from gcsapply.clock import ManualClock
 from gcsapply.emulator import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
                                EMBEDDED_PROJECT_ID, EMBEDDED_SK, EMBEDDED_USER)
 
-from tests.emulator.conftest import SIMPLE, Gcs, assert_error
+from emulator_helpers import SIMPLE, Gcs, assert_error
 
 
 class TokenAuth(requests.auth.AuthBase):

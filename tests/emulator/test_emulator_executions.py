@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.conftest import SIMPLE, assert_error
+from emulator_helpers import SIMPLE, assert_error
 
 FAILING = """\
 version: genecontainer_0_1

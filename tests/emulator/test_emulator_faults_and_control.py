@@ -7,7 +7,7 @@ import requests
 
 from gcsapply.emulator.faults import FAULT_DROP, FaultInjector
 
-from tests.emulator.conftest import SIMPLE, assert_error
+from emulator_helpers import SIMPLE, assert_error
 
 
 def test_reads_beyond_the_limit_get_429_apigw_0308_with_retry_after(emulator, gcs):

@@ -6,7 +6,7 @@ import pytest
 
 from gcsapply.emulator import EmulatorServer
 
-from tests.emulator.conftest import KUBEGENE, Gcs, assert_error
+from emulator_helpers import KUBEGENE, Gcs, assert_error
 
 PIPELINE = """\
 version: genecontainer_0_1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.conftest import assert_error
+from emulator_helpers import assert_error
 
 
 def test_a_new_tenant_has_three_environments(gcs):

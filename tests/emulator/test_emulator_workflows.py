@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.emulator.conftest import SIMPLE, assert_error
+from emulator_helpers import SIMPLE, assert_error
 
 BROKEN = "version: genecontainer_0_2\nworkflow: {}\n"
 NO_TYPE = """\
