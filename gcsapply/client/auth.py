@@ -6,12 +6,15 @@ Neither ever shows a secret in ``repr`` or logs.
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
 
 from gcsapply.client import signing
 from gcsapply.clock import SystemClock
+from gcsapply.errors import ApiError, ServerError, TransportError, api_error_class
 
 # Headers the HTTP stack adds or may rewrite in transit (requests' defaults, hop-by-hop and
 # framing headers). huaweicloudsdkcore signs the headers of its own request object, before its
@@ -62,3 +65,133 @@ class AkSkAuth(requests.auth.AuthBase):
         signature = signing.sign(self._sk, signing.string_to_sign(canonical, headers[signing.HEADER_DATE]))
         headers["Authorization"] = signing.build_authorization(self.ak, signed, signature)
         return request
+
+
+class TokenAuth(requests.auth.AuthBase):
+    """IAM password flow (reference §5.1): a project-scoped token sent as ``X-Auth-Token``.
+
+    The token is fetched on first use, cached in memory until shortly before ``expires_at``, and
+    fetched again once when GCS answers 401 (the session calls :meth:`invalidate`). One fetch at
+    a time: concurrent callers wait for it and share the result. A refused password raises
+    :class:`AuthError` with IAM's error code and message; no answer raises TransportError."""
+
+    EXPIRY_MARGIN_S = 300.0
+    DEFAULT_LIFETIME_S = 24 * 3600.0
+
+    def __init__(self, iam_url: str, username: str, password: str, domain_name: str,
+                 project_name: str | None = None, project_id: str | None = None, *,
+                 verify: bool | str = True, timeout: float = 30, clock=None,
+                 http: requests.Session | None = None):
+        if not (username and password and domain_name):
+            raise ValueError("TokenAuth needs a user name, a password and a domain (account) name")
+        if not (project_name or project_id):
+            raise ValueError("TokenAuth needs a project name or a project id to scope the token")
+        self.iam_url = iam_url
+        self.username = username
+        self._password = password
+        self.domain_name = domain_name
+        self.project_name = project_name
+        self.project_id = project_id
+        self.verify = verify
+        self.timeout = timeout
+        self.fetches = 0
+        self.token_project_id: str | None = None
+        self._clock = clock or SystemClock()
+        self._http = http or requests.Session()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"TokenAuth(iam_url={self.iam_url!r}, username={self.username!r}, password=<redacted>, "
+                f"domain_name={self.domain_name!r}, project={self.project_id or self.project_name!r})")
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["X-Auth-Token"] = self.token()
+        return request
+
+    def token(self) -> str:
+        """The cached token, fetched first if there is none or it is about to expire."""
+        with self._lock:
+            if self._token is None or self._clock.now() >= self._expires_at:
+                self._token, self._expires_at = self._fetch()
+            return self._token
+
+    def invalidate(self, used_token: str | None) -> bool:
+        """Forget ``used_token`` after a 401, so the next request fetches a new one.
+
+        Returns True when a retry with a fresh token makes sense (the token was ours)."""
+        if used_token is None:
+            return False
+        with self._lock:
+            if self._token == used_token:
+                self._token = None
+            return True
+
+    def _fetch(self) -> tuple[str, float]:
+        scope = {"id": self.project_id} if self.project_id else {"name": self.project_name}
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": self.username, "password": self._password,
+                "domain": {"name": self.domain_name}}}},
+            "scope": {"project": scope}}}
+        operation = "POST /v3/auth/tokens"
+        try:
+            response = self._http.post(self.iam_url, json=body, timeout=self.timeout, verify=self.verify,
+                                       headers={"Content-Type": "application/json;charset=utf8"})
+        except requests.RequestException as exc:
+            raise TransportError(f"no answer from IAM at {self.iam_url}: {type(exc).__name__}",
+                                 where=operation, hint="check the endpoint and the network") from exc
+        self.fetches += 1
+        token = response.headers.get("X-Subject-Token")
+        if response.status_code >= 400 or not token:
+            raise _iam_error(response, operation)
+        issued = self._clock.now()
+        expires = _parse_expiry(response, issued + self.DEFAULT_LIFETIME_S)
+        self.token_project_id = _token_project_id(response) or self.project_id
+        return token, max(issued, expires - self.EXPIRY_MARGIN_S)
+
+
+def _iam_error(response: requests.Response, operation: str) -> ApiError:
+    if response.status_code < 400:  # success without a token: treat as a server fault
+        error = ServerError(response.status_code, "IAM.NoToken",
+                            "IAM answered without an X-Subject-Token header", operation=operation)
+        error.response = response
+        return error
+    code, message, request_id = _parse_iam_error_body(response)
+    error = api_error_class(response.status_code)(
+        response.status_code, code, message, request_id, operation=operation,
+        hint="check HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME (or the SDK's username, "
+             "password and domain_name) and the project")
+    error.response = response
+    return error
+
+
+def _parse_iam_error_body(response: requests.Response) -> tuple[str, str, str | None]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if "error_code" in body or "error_msg" in body:
+            return str(body.get("error_code")), str(body.get("error_msg")), body.get("request_id")
+        nested = body.get("error")
+        if isinstance(nested, dict):
+            return (str(nested.get("code") or response.status_code),
+                    str(nested.get("message") or nested.get("title") or response.reason), body.get("request_id"))
+    return f"HTTP.{response.status_code}", f"IAM refused the token request ({response.reason})", None
+
+
+def _parse_expiry(response: requests.Response, default: float) -> float:
+    try:
+        value = response.json()["token"]["expires_at"]
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return default
+
+
+def _token_project_id(response: requests.Response) -> str | None:
+    try:
+        return response.json()["token"]["project"]["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
