@@ -68,9 +68,11 @@ def seed(app: Emulator, req: Request) -> Response:
     """Bulk-load workflows and runs for benchmarks (one transaction, no per-run round trip).
 
     Body: ``{"project_id", "workflows": [{"name", "template", "description"?}],
-    "executions": {"count", "workflow", "name_prefix", "labels", "status", "inputs"} | [...]}``.
-    Runs are named ``<name_prefix><i>``; ``status`` is what they show now: Succeeded, Failed
-    and Cancelled runs are backdated a day, Running ones just started, Pending ones just created.
+    "executions": {"count", "workflow", "name_prefix", "start_index", "names", "labels",
+    "status", "inputs", "priority"} | [...]}``. Runs are named ``names`` when given, else
+    ``<name_prefix><i>`` for i from ``start_index``; ``status`` is what they show now: Succeeded,
+    Failed and Cancelled runs are backdated a day, Running ones just started, Pending ones just
+    created. All groups go in as one transaction.
     """
     started = time.perf_counter()
     body = req.json()
@@ -82,9 +84,9 @@ def seed(app: Emulator, req: Request) -> Response:
         workflow_ids[spec.get("name")] = _seed_workflow(app, project_id, spec, now)
     groups = body.get("executions") or []
     groups = [groups] if isinstance(groups, dict) else groups
-    count = 0
-    for group in groups:
-        count += _seed_executions(app, project_id, group, now)
+    records = [r for group in groups for r in _seed_executions(app, project_id, group, now)]
+    insert_runs(app, records)
+    count = len(records)
     return Response.json(201, {"project_id": project_id, "workflows": workflow_ids,
                                "executions": count,
                                "seconds": round(time.perf_counter() - started, 3)})
@@ -111,10 +113,14 @@ def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> st
     return workflow_id
 
 
-def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) -> int:
+def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) -> list[dict]:
     if not isinstance(group, dict):
         raise BadBody("executions must be an object or a list of objects")
-    count = group.get("count", 0)
+    names = group.get("names")
+    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str)
+                                                                     for n in names)):
+        raise BadField("executions.names must be a list of execution names")
+    count = len(names) if names is not None else group.get("count", 0)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise BadField("executions.count must be an integer >= 0")
     status = group.get("status", SUCCEEDED)
@@ -132,17 +138,20 @@ def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) ->
     inputs = check_inputs(app, workflow, group.get("inputs") or {}, doc)
     created, ops, fail = _seed_timing(status, now, doc)
     first = int(group.get("start_index", 0))
+    if names is None:
+        names = [f"{prefix}{i}" for i in range(first, first + count)]
+        names[:1] = [check_execution_name(n) for n in names[:1]]
+    else:
+        names = [check_execution_name(n) for n in names]
     records = []
-    for i in range(first, first + count):
-        name = check_execution_name(f"{prefix}{i}") if i == first else f"{prefix}{i}"
+    for name in names:
         record = execution_record(project_id, workflow, name, doc, inputs,
                                   priority=int(body["priority"]), created_at=created)
         record["ops"] = ops
         if fail:
             record["doc"]["fail_first_job"] = True
         records.append(record)
-    insert_runs(app, records)
-    return count
+    return records
 
 
 def _seed_timing(status: str, now: float, doc: dict) -> tuple[float, list, bool]:

@@ -101,11 +101,13 @@ def insert_runs(app: Emulator, records: list[dict]) -> None:
             names = [r["name"] for r in records]
             if len(set(names)) != len(names):
                 raise ExecutionNameTaken("the batch repeats a name")
-            marks = ",".join("?" for _ in names)
-            taken = app.store.rows(f"SELECT name FROM executions WHERE project_id = ? AND name IN "
-                                   f"({marks})", [records[0]["project_id"], *names])
-            if taken:
-                raise ExecutionNameTaken(f"{taken[0]['name']!r} is already used in this project")
+            for start in range(0, len(names), 500):
+                chunk = names[start:start + 500]
+                marks = ",".join("?" for _ in chunk)
+                taken = app.store.rows(f"SELECT name FROM executions WHERE project_id = ? AND "
+                                       f"name IN ({marks})", [records[0]["project_id"], *chunk])
+                if taken:
+                    raise ExecutionNameTaken(f"{taken[0]['name']!r} is already used in this project")
         app.store.insert_many("executions", records)
 
 
