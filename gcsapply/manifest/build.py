@@ -27,7 +27,7 @@ from gcsapply.manifest.load import YamlDocument
 from gcsapply.manifest.model import DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder
-from gcsapply.manifest.schema import SchemaResult, check_document, did_you_mean
+from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
 from gcsapply.template import load_template
 
 
@@ -98,7 +98,7 @@ class _Loader:
     def _check_manifest(self, document: YamlDocument) -> None:
         data = document.data
         kind = data.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.diagnostics.append(_kind_problem(document, kind))
             return
         result = check_document(document, KINDS[kind].SCHEMA)
@@ -217,4 +217,5 @@ def _kind_problem(document: YamlDocument, kind) -> Diagnostic:
                                    hint=f"kinds: {known}")
     suggestion = did_you_mean(kind, KINDS) if isinstance(kind, str) else None
     hint = f"{suggestion} (kinds: {known})" if suggestion else f"kinds: {known}"
-    return document.diagnostic(("kind",), "unknown-kind", f"unknown kind {kind!r}", hint=hint)
+    shown = repr(kind) if isinstance(kind, (str, int, float, bool)) else describe_value(kind)
+    return document.diagnostic(("kind",), "unknown-kind", f"unknown kind {shown}", hint=hint)

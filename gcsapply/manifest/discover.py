@@ -10,6 +10,7 @@ manifest is the error ``not-a-manifest``. Files are visited in sorted order so o
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from gcsapply.manifest.load import YamlDocument, load_yaml_file
 API_VERSION = "gcsapply/v1"
 TEMPLATE_VERSION = "genecontainer_0_1"
 YAML_SUFFIXES = (".yaml", ".yml")
+_VERSION_LINE = re.compile(rb"^version[ \t]*:[ \t]*([\"']?)genecontainer_0_1\1[ \t]*(#.*)?\r?$", re.M)
 
 
 @dataclass
@@ -77,9 +79,17 @@ def discover(root: Path) -> Inventory:
     parse_diagnostics: dict[str, list[Diagnostic]] = {}
     for relative in discover_files(root):
         shown = relative.as_posix()
+        if _has_template_version_line(root / relative):
+            inventory.templates[shown] = root / relative  # load_template parses it
+            continue
         parsed[shown], parse_diagnostics[shown] = load_yaml_file(root / relative, shown)
 
     references = _template_references(root, parsed)
+    for shown in sorted(set(inventory.templates) - set(references)):
+        inventory.diagnostics.append(Diagnostic(
+            WARNING, "unreferenced-template", f"template '{shown}' is not named by any Workflow's spec.template",
+            shown, *_version_line(root / shown), "version",
+            "reference it from a Workflow, or delete it"))
     for shown, refs in sorted(references.items()):
         documents = parsed.get(shown)
         if documents is not None and _looks_like_manifests(documents):
@@ -140,6 +150,23 @@ def _template_references(root: Path, parsed: dict) -> dict[str, list[TemplateRef
             if ref is not None:
                 references.setdefault(ref.shown, []).append(ref)
     return references
+
+
+def _has_template_version_line(path: Path) -> bool:
+    """A cheap look for a top-level ``version: genecontainer_0_1`` line, so template files are
+    parsed once (by load_template) instead of twice."""
+    return _version_line(path)[0] is not None
+
+
+def _version_line(path: Path) -> tuple[int | None, int | None]:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None, None
+    match = _VERSION_LINE.search(raw)
+    if not match:
+        return None, None
+    return raw[: match.start()].count(b"\n") + 1, 1
 
 
 def _is_template_document(document: YamlDocument) -> bool:

@@ -28,17 +28,19 @@ class Expansion:
 
 
 def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, sheet: SampleSheet,
-               template) -> Expansion:
+               template, *, build: bool = True) -> Expansion:
     """Members of one ExecutionSet. ``inputs`` are the set-level checked inputs (placeholders
-    still in place); ``template`` the workflow's Template, or None for ``{id: ...}``."""
+    still in place); ``template`` the workflow's Template, or None for ``{id: ...}``. Without
+    ``build`` (the set has other problems) rows are only checked."""
     result = Expansion()
     result.diagnostics.extend(_check_placeholders(spec, sheet))
-    set_level_problems = bool(result.diagnostics)
+    set_level_problems = bool(result.diagnostics) or not build
     key_problems = _check_key_column(key_column, spec, sheet)
     if key_problems:
         result.diagnostics.extend(key_problems)
         return result
-    needs_revalidation = _has_placeholders(_without(spec.data, "inputs"))
+    # fields other than inputs that hold placeholders are re-checked against the schema per row
+    substituted = [k for k, v in spec.data.items() if k != "inputs" and _has_placeholders(v)]
     keys: dict[str, SampleRow] = {}
     names: dict[str, tuple[str, SampleRow]] = {}
     for row in sheet.rows:
@@ -53,10 +55,10 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
             result.diagnostics.extend(problems)
             continue
         data = _substitute(_without(spec.data, "inputs"), row.values)
-        if needs_revalidation:
+        if substituted:
             problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{text}",
                                           "the value comes from this row")
-                         for text in execution_spec_problems(data)]
+                         for text in execution_spec_problems({k: data[k] for k in substituted})]
         if problems:
             result.diagnostics.extend(problems)
             continue

@@ -68,9 +68,11 @@ class RunBuilder:
             return
         set_name = document.data["metadata"]["name"]
         key_column = document.data["spec"]["key"]
-        expansion = expand_set(set_name, key_column, spec, inputs, sheet, template if ok else None)
+        sound = ok and not problems and result.valid
+        expansion = expand_set(set_name, key_column, spec, inputs, sheet, template if ok else None,
+                               build=sound)
         self.diagnostics.extend(expansion.diagnostics)
-        if not ok or problems or expansion.diagnostics or not result.valid:
+        if not sound or expansion.diagnostics:
             return
         members = []
         for member, row in expansion.members:
