@@ -134,3 +134,16 @@ def test_an_unknown_route_answers_with_an_error_naming_it(emulator, gcs):
     assert "GET /v2/executions" in body["error_msg"]
     assert_error(gcs.request("PATCH", "/v1/executions"), 405, "APIGW.0102")
     assert_error(requests.get(emulator.url + "/_emulator/nope", timeout=10), 404, "APIGW.0101")
+
+
+def test_seed_takes_exact_names_and_refuses_taken_ones(emulator, gcs):
+    body = {"workflows": [{"name": "germline", "template": SIMPLE}],
+            "executions": [{"workflow": "germline", "names": ["na1-0a1b2c3d"], "priority": 5,
+                            "inputs": {"sample": "NA1"}},
+                           {"workflow": "germline", "names": ["na2-99aa00ff"], "status": "Pending"}]}
+    assert requests.post(emulator.url + "/_emulator/seed", json=body, timeout=60).status_code == 201
+    runs = {e["execution"]["name"]: e["execution"] for e in gcs.get("/v1/executions").json()["executions"]}
+    assert runs["na1-0a1b2c3d"]["priority"] == 5 and runs["na2-99aa00ff"]["status"] == "Pending"
+    assert runs["na1-0a1b2c3d"]["inputs_json"] == '{"sample": "NA1"}'
+    again = requests.post(emulator.url + "/_emulator/seed", json=body, timeout=60)
+    assert_error(again, 409, "GCS.4090002")
