@@ -18,7 +18,7 @@ from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
 from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text
-from gcsapply.manifest.schema import did_you_mean, execution_spec_problems
+from gcsapply.manifest.schema import did_you_mean, execution_leaf_problems
 
 
 @dataclass
@@ -39,8 +39,9 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
     if key_problems:
         result.diagnostics.extend(key_problems)
         return result
-    # fields other than inputs that hold placeholders are re-checked against the schema per row
-    substituted = [k for k, v in spec.data.items() if k != "inputs" and _has_placeholders(v)]
+    # values other than inputs that hold placeholders are re-checked against the schema per row
+    fields = _without(spec.data, "inputs")
+    substituted = [(path, text) for path, text in _strings(fields, ()) if placeholder_columns(text)]
     keys: dict[str, SampleRow] = {}
     names: dict[str, tuple[str, SampleRow]] = {}
     for row in sheet.rows:
@@ -54,11 +55,12 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         if set_level_problems:  # report row problems; build nothing
             result.diagnostics.extend(problems)
             continue
-        data = _substitute(_without(spec.data, "inputs"), row.values)
-        if substituted:
-            problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{text}",
+        values = [(path, substitute_placeholders(text, row.values, cell_text)) for path, text in substituted]
+        data = _with_values(fields, values)
+        for path, value in values:
+            problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{problem}",
                                           "the value comes from this row")
-                         for text in execution_spec_problems({k: data[k] for k in substituted})]
+                         for problem in execution_leaf_problems(path, value)]
         if problems:
             result.diagnostics.extend(problems)
             continue
@@ -163,10 +165,6 @@ def _strings(value, path):
             yield from _strings(item, path + (index,))
 
 
-def _has_placeholders(value) -> bool:
-    return any(placeholder_columns(text) for _, text in _strings(value, ()))
-
-
 def _substitute(value, row: dict):
     if isinstance(value, str):
         return substitute_placeholders(value, row, cell_text) if "{{" in value else value
@@ -175,6 +173,23 @@ def _substitute(value, row: dict):
     if isinstance(value, list):
         return [_substitute(v, row) for v in value]
     return value
+
+
+def _with_values(node, assignments: list):
+    """``node`` with the value at each ``(path, value)`` replaced; only the containers along
+    those paths are copied."""
+    if not assignments:
+        return node
+    for path, value in assignments:
+        if not path:
+            return value
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    heads: dict = {}
+    for path, value in assignments:
+        heads.setdefault(path[0], []).append((path[1:], value))
+    for head, rest in heads.items():
+        copy[head] = _with_values(node[head], rest)
+    return copy
 
 
 def _without(data: dict, key: str) -> dict:
