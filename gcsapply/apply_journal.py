@@ -1,0 +1,161 @@
+"""Apply's side of the journal: record every mutating call, compact, resolve what a crash left.
+
+:class:`ApplyRecorder` wraps :class:`gcsapply.state.Journal` for the engine's worker threads:
+one fsynced ``begin`` line before each mutating call and one ``end`` line after it, the end of
+a change's last call carrying the state updates (:func:`gcsapply.state.entries.state_updates`).
+``state.json`` is compacted every 100 entries, every 5 seconds and at close — under the same
+lock as the appends, so compaction never loses a line.
+
+:func:`resolve_pending` runs at the start of the next apply: every ``begin`` without its
+``end`` (a crash, ``kill -9``, a second Ctrl-C) is resolved by an exact-name lookup. Found with
+our labels: adopted (the state records it). Not found: closed as absent, so the change is simply
+planned again. A call is never repeated before this has happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from pathlib import Path
+
+from gcsapply.lookup import find_execution, find_workflow, run_status
+from gcsapply.plan_model import Action, Change
+from gcsapply.state import Journal, State, compact
+from gcsapply.state.entries import state_updates
+
+COMPACT_EVERY_ENTRIES = 100
+COMPACT_EVERY_SECONDS = 5.0
+
+
+class ApplyRecorder:
+    """Thread-safe journaling of one apply; holds the inventory as it is now."""
+
+    def __init__(self, state_path: Path, state: State, clock, *, binding=None):
+        self.state_path = Path(state_path)
+        self.journal = Journal.beside(self.state_path)
+        self.resources = {address: entry for address, entry in state.resources.items()}
+        self.clock = clock
+        self._binding = binding
+        self._needs_meta = state.lineage is None
+        self._lock = threading.Lock()
+        self._since_compaction = 0
+        self._last_compaction = clock.monotonic()
+        self.entries_written = 0
+
+    def begin(self, change, call: str, **extra) -> str:
+        """Journal the intent to send ``call`` for ``change``; returns the entry id."""
+        entry_id = uuid.uuid4().hex
+        self._append({"phase": "begin", "id": entry_id, "address": change.address,
+                      "kind": str(change.kind), "action": str(change.action), "call": call,
+                      "gcs_name": change.gcs_name, "gcs_id": change.gcs_id,
+                      "at": self.clock.now(), **extra})
+        return entry_id
+
+    def end(self, entry_id: str | None, change, *, ok: bool, gcs_id: str | None = None,
+            final: bool = True, workflow_id: str | None = None, **extra) -> None:
+        """Journal the outcome; the end of a change's last successful call updates state."""
+        entry = {"phase": "end", "id": entry_id or uuid.uuid4().hex, "address": change.address,
+                 "ok": ok, "gcs_id": gcs_id, **extra}
+        with self._lock:
+            if ok and final:
+                updates = state_updates(self.resources, change, gcs_id=gcs_id,
+                                        workflow_id=workflow_id)
+                if updates:
+                    entry["set"] = updates
+                    for address, resource in updates.items():
+                        if resource is None:
+                            self.resources.pop(address, None)
+                        else:
+                            self.resources[address] = resource
+            self._append_locked(entry)
+
+    def record(self, change, *, gcs_id: str | None = None) -> None:
+        """A change that makes no call (noop adoption, forget, policy-only update)."""
+        self.end(None, change, ok=True, gcs_id=gcs_id if gcs_id is not None else change.gcs_id)
+
+    def close(self) -> State:
+        """Compact the journal into ``state.json``; returns the state written."""
+        with self._lock:
+            return self._compact_locked()
+
+    def _append(self, entry: dict) -> None:
+        with self._lock:
+            self._append_locked(entry)
+
+    def _append_locked(self, entry: dict) -> None:
+        if self._needs_meta:
+            self.journal.append({"phase": "meta", "lineage": str(uuid.uuid4()),
+                                 "binding": self._binding.to_json() if self._binding else None})
+            self._needs_meta = False
+        self.journal.append(entry)
+        self.entries_written += 1
+        self._since_compaction += 1
+        if (self._since_compaction >= COMPACT_EVERY_ENTRIES
+                or self.clock.monotonic() - self._last_compaction >= COMPACT_EVERY_SECONDS):
+            self._compact_locked()
+
+    def _compact_locked(self) -> State:
+        self.journal.close()  # compaction replaces the file: reopen it for the next append
+        state = compact(self.state_path)
+        self._since_compaction = 0
+        self._last_compaction = self.clock.monotonic()
+        return state
+
+
+def resolve_pending(pending: list[dict], api, recorder: ApplyRecorder, desired) -> list[str]:
+    """Close every pending entry by an exact-name lookup; returns one note per entry."""
+    specs = {}
+    for spec in list(desired.workflows.values()) + list(desired.executions.values()):
+        specs[spec.gcs_name] = spec
+    notes = []
+    for entry in pending:
+        notes.append(_resolve_one(entry, api, recorder, specs.get(entry.get("gcs_name")),
+                                  desired.stack.name))
+    return notes
+
+
+def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: str) -> str:
+    call = str(entry.get("call", ""))
+    name = entry.get("gcs_name")
+    address = entry.get("address")
+    change = Change(address=address, kind=entry.get("kind"), name=address.split("/", 1)[-1],
+                    gcs_name=name, gcs_id=entry.get("gcs_id"), action=Action(entry["action"]),
+                    reason=None, before=None, after=None, desired=spec)
+    if call == "create_execution":
+        labels = entry.get("labels") or (spec.gcs_labels(stack_name) if spec else None)
+        found = find_execution(api, name, labels)
+        gcs_id = (found or {}).get("execution", {}).get("guid") if found else None
+        recorder.end(entry.get("id"), change, ok=found is not None, gcs_id=gcs_id,
+                     final=spec is not None, workflow_id=entry.get("workflow_id"),
+                     resolved="adopted" if found else "absent")
+        return (f"{address}: an interrupted launch of {name} was found and adopted" if found
+                else f"{address}: an interrupted launch of {name} never happened; planned again")
+    if call == "create_workflow":
+        found = find_workflow(api, name)
+        recorder.end(entry.get("id"), change, ok=found is not None,
+                     gcs_id=found.get("id") if found else None, final=spec is not None,
+                     resolved="adopted" if found else "absent")
+        return (f"{address}: an interrupted upload of {name} was found and adopted" if found
+                else f"{address}: an interrupted upload of {name} never happened; planned again")
+    if call.startswith("delete_"):
+        if call == "delete_execution":
+            found = find_execution(api, name, None, gcs_id=entry.get("gcs_id"))
+            gone = found is None or run_status(found) == "Deleting"
+        else:
+            gone = find_workflow(api, name, gcs_id=entry.get("gcs_id")) is None
+        recorder.end(entry.get("id"), change, ok=gone, gcs_id=entry.get("gcs_id"), final=gone,
+                     resolved="deleted" if gone else "still-there")
+        return f"{address}: an interrupted delete of {name} " + (
+            "completed" if gone else "did not happen; planned again")
+    if call == "operate_execution:retry":
+        # Whether the retry landed cannot always be told apart from a fast new failure; it
+        # counts as an attempt either way, so an interrupted retry never adds a run.
+        found = find_execution(api, name, None, gcs_id=entry.get("gcs_id"))
+        recorder.end(entry.get("id"), dataclasses.replace(change, live=found),
+                     ok=found is not None, gcs_id=entry.get("gcs_id"),
+                     final=found is not None and spec is not None, resolved="counted")
+        return f"{address}: an interrupted retry of {name} counts as an attempt"
+    # operate cancel/update, workflow update: plan compares live again and decides
+    recorder.end(entry.get("id"), change, ok=False, final=False, resolved="re-planned")
+    return f"{address}: an interrupted {call} of {name} is planned again from what GCS shows"

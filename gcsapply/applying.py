@@ -1,0 +1,207 @@
+"""``apply`` and ``destroy`` from start to finish (DESIGN §3, §5).
+
+Load the stack, take the lock, resolve what a previous apply left pending, plan, show the plan,
+ask (unless ``--auto-approve``, or a saved plan), run the engine under signal handling, write
+state, print the summary, and optionally wait for the launched runs. Commands call
+:func:`run_apply`; it talks to the user only through a :class:`Console`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gcsapply.apply_journal import ApplyRecorder, resolve_pending
+from gcsapply.apply_render import render_counts, render_outcome_line, render_summary
+from gcsapply.clock import SystemClock
+from gcsapply.config import open_target
+from gcsapply.engine import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
+from gcsapply.engine_calls import CallContext, perform_change
+from gcsapply.errors import (EXIT_ERROR, EXIT_OK, ApplyFailedError, Interrupted,
+                             TimeoutExpiredError, UsageError)
+from gcsapply.launch import EnvironmentResolver
+from gcsapply.live import fetch_live
+from gcsapply.manifest.build import load_stack
+from gcsapply.manifest.diagnostics import sort_diagnostics
+from gcsapply.plan import Plan, PlanOptions, build_plan
+from gcsapply.progress import Progress
+from gcsapply.render import render_text
+from gcsapply.signals import StopSignals
+from gcsapply.state import read_current_state
+from gcsapply.state.lock import StateLock
+from gcsapply.waiting import WaitTarget, wait_for_runs
+
+PROMPT = "Do you want to perform these actions?"
+
+
+@dataclass
+class Console:
+    """How apply talks to the user; commands fill it with print/input."""
+
+    out: Callable[[str], None]
+    err: Callable[[str], None]
+    ask: Callable[[str], str]  # shows a prompt, returns the answer line
+    stdin_is_tty: bool = False
+    stdout_is_tty: bool = False
+    colour: bool = False
+
+
+@dataclass
+class ApplySettings:
+    command_line: str
+    plan_options: PlanOptions = field(default_factory=PlanOptions)
+    auto_approve: bool = False
+    parallelism: int | None = None
+    wait: bool = False
+    timeout: float | None = None  # seconds
+    poll_seconds: float = 10.0
+    saved_plan: dict | None = None  # apply FILE: the saved plan document
+    check_saved: Callable[[dict, Plan], None] | None = None  # raises StalePlanError
+
+
+def run_apply(root: Path, settings: ApplySettings, console: Console, *, clock=None,
+              emulator_factory=None) -> int:
+    """Plan and apply the stack at ``root``; returns the exit code for success paths."""
+    clock = clock or SystemClock()
+    loaded = load_stack(root, allow_empty=settings.plan_options.destroy)
+    for diagnostic in sort_diagnostics(loaded.diagnostics):  # warnings only: errors raised
+        console.err(diagnostic.render())
+    desired = loaded.desired
+    stack = desired.stack
+    parallelism = settings.parallelism or stack.parallelism
+    if not 1 <= parallelism <= MAX_PARALLELISM:
+        raise UsageError(f"--parallelism must be between 1 and {MAX_PARALLELISM}, "
+                         f"not {parallelism}")
+    state_path = Path(root) / stack.state_path
+    stop = threading.Event()  # set by the first signal; token-bucket waits end on it too
+    target = open_target(stack, clock=clock, emulator_factory=emulator_factory, stop_event=stop)
+    try:
+        lock = StateLock(state_path.with_name("state.lock"), settings.command_line,
+                         unlock_hint_dir=str(root))
+        with lock:
+            for warning in lock.warnings:
+                console.err(f"warning: {warning}")
+            return _locked_apply(root, loaded, target, state_path, settings, console, clock,
+                                 stop, parallelism)
+    finally:
+        target.close()
+
+
+def _locked_apply(root, loaded, target, state_path, settings, console, clock, stop,
+                  parallelism) -> int:
+    desired = loaded.desired
+    binding = target.binding
+    state, pending = read_current_state(state_path)
+    state.check_binding(binding, path=state_path)
+    recorder = ApplyRecorder(state_path, state, clock, binding=binding)
+    if pending:
+        for note in resolve_pending(pending, target.api, recorder, desired):
+            console.err(f"journal: {note}")
+        state = recorder.close()
+        recorder = ApplyRecorder(state_path, state, clock, binding=binding)
+    live = fetch_live(target.api, desired, state, page_size=desired.stack.page_size)
+    plan = build_plan(desired, live, state, settings.plan_options, templates=loaded.templates,
+                      target_line=target.description)
+    if settings.check_saved is not None:
+        settings.check_saved(settings.saved_plan, plan)
+    console.out(render_text(plan, colour=console.colour))
+    if not plan.has_changes():
+        _record_noops(plan, recorder)
+        recorder.close()
+        return EXIT_OK
+    if not _approved(settings, console):
+        console.out("Apply cancelled.")
+        return EXIT_ERROR
+    outcomes, interrupted = _run_engine(plan, target, recorder, console, clock, stop,
+                                        parallelism, desired)
+    _record_noops(plan, recorder)
+    recorder.close()
+    console.out("\n" + render_summary(outcomes, interrupted=interrupted) + render_counts(outcomes))
+    if interrupted:
+        raise Interrupted("interrupted: calls in flight finished and state is saved; "
+                          "nothing new was started", hint="run the same apply again to finish")
+    failed = [o for o in outcomes if o.result == FAILED]
+    if settings.wait:
+        _wait(target, outcomes, settings, console, clock, stop)
+    if failed:
+        raise ApplyFailedError(f"{len(failed)} of {len(outcomes)} changes failed",
+                               hint="the summary above lists them; fix the cause and apply again")
+    return EXIT_OK
+
+
+def _record_noops(plan: Plan, recorder: ApplyRecorder) -> None:
+    """Adopt what the plan found and leaves alone (a lost state file, a resolved journal).
+
+    After the engine: a superseded run's noop then finds the create's record already there."""
+    for change in plan.changes:
+        if wave_of(change) is None:
+            recorder.record(change)
+
+
+def _approved(settings: ApplySettings, console: Console) -> bool:
+    if settings.auto_approve or settings.saved_plan is not None:
+        return True
+    if not console.stdin_is_tty:
+        raise UsageError("apply needs --auto-approve when stdin is not a terminal",
+                         hint="review the plan with 'gcsapply plan' (or save it with --out) "
+                              "and apply with --auto-approve")
+    answer = console.ask(f"\n{PROMPT}\n  Only 'yes' will be accepted to approve.\n\n"
+                         "  Enter a value: ")
+    return answer.strip() == "yes"
+
+
+def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desired):
+    ctx = CallContext(api=target.api, recorder=recorder, stack_name=desired.stack.name,
+                      clock=clock, stop=stop, environments=EnvironmentResolver(target.api),
+                      workflow_gcs_names={spec.name: spec.gcs_name
+                                          for spec in desired.workflows.values()})
+    for change in plan.changes:
+        spec = change.desired
+        if str(change.kind).lower() == "workflow" and spec is not None and change.gcs_id \
+                and change.gcs_name == spec.gcs_name:
+            ctx.learn_workflow(change.gcs_name, change.gcs_id)
+
+    def on_first(name: str) -> None:
+        console.err(f"\n{name}: starting nothing new; letting calls in flight finish and "
+                    "saving state. Press it again to stop at once.")
+
+    actionable = [c for c in plan.changes if wave_of(c) is not None]
+    with StopSignals(stop, on_first=on_first):
+        outcomes = run_waves(actionable, lambda change: perform_change(change, ctx),
+                             parallelism=parallelism, stop=stop,
+                             on_outcome=lambda o: console.out(render_outcome_line(o)))
+    interrupted = stop.is_set() or any(o.result == NOT_STARTED for o in outcomes)
+    return outcomes, interrupted
+
+
+def _wait(target, outcomes, settings, console, clock, stop) -> None:
+    targets = [WaitTarget(o.address, o.gcs_id, o.gcs_name) for o in outcomes
+               if o.ok and o.action in ("create", "retry") and o.address.startswith("execution/")
+               and o.gcs_id]
+    if not targets:
+        console.out("Nothing launched: nothing to wait for.")
+        return
+    console.out(f"\nWaiting for {len(targets)} run(s); Ctrl-C stops waiting, never the runs.")
+    progress = Progress(console.out, clock, tty=console.stdout_is_tty)
+    with StopSignals(stop):
+        result = wait_for_runs(target.api, targets, clock=clock, stop=stop,
+                               timeout=settings.timeout, progress=progress,
+                               poll_seconds=settings.poll_seconds)
+    progress.close()
+    if result.interrupted:
+        raise Interrupted("stopped waiting; runs continue in GCS",
+                          hint="follow them with 'gcsapply status DIR'")
+    if result.timed_out:
+        raise TimeoutExpiredError(
+            f"timed out after {result.elapsed:.0f}s with {len(result.unfinished)} of "
+            f"{len(result.runs)} runs unfinished; runs continue in GCS",
+            hint="follow them with 'gcsapply status DIR'")
+    bad = result.unsuccessful
+    if bad:
+        names = ", ".join(f"{run.address} ({run.status})" for run in bad)
+        raise ApplyFailedError(f"{len(bad)} run(s) did not succeed: {names}",
+                               hint="see 'gcsapply status DIR'; runs under runPolicy "
+                                    "untilSucceeded are retried by the next apply")
+    console.out(f"All {len(result.runs)} run(s) succeeded.")

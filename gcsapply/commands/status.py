@@ -1,0 +1,35 @@
+"""``gcsapply status DIR [--json] [--usage]``: the stack's runs as GCS shows them now.
+
+One executions listing, whatever the number of runs; ``--usage`` adds peak CPU and memory for
+at most 50 runs (one monitoring call each). Read-only: no lock, no state write.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gcsapply.errors import EXIT_OK
+from gcsapply.inventory import open_inventory
+from gcsapply.status_view import collect_status, render_status_json, render_status_text
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON (schemas/status.schema.json)")
+    parser.add_argument("--usage", action="store_true",
+                        help="add peak CPU and memory per run (at most 50 runs)")
+
+
+def run(args, *, clock=None, emulator_factory=None) -> int:
+    with open_inventory(args.dir, clock=clock, emulator_factory=emulator_factory) as (
+            stack, target, state):
+        rows = collect_status(target.api, state, usage=args.usage)
+        if args.json:
+            print(target.description, file=sys.stderr)
+            sys.stdout.write(render_status_json(stack.name, rows))
+        else:
+            print(target.description)
+            sys.stdout.write(render_status_text(rows))
+    return EXIT_OK

@@ -1,0 +1,326 @@
+"""What one change does against GCS, and how an unknown outcome is resolved (DESIGN §5).
+
+Every mutating call is journaled before it is sent and after its outcome is known. A create or
+an operate whose outcome is unknown (:class:`TransportError`, :class:`ServerError`) is never
+sent again blindly: the run or workflow is first looked up by its exact name (and, for runs, our
+labels), and the call is repeated only when the lookup shows it did not take effect. Every
+operate call carries the run's priority, because the API resets what is omitted.
+
+``perform_change`` returns an :class:`~gcsapply.engine.Outcome`; it never raises for an API
+error (the engine continues with independent changes).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from gcsapply.engine import FAILED, NOT_STARTED, SUCCEEDED, Outcome
+from gcsapply.errors import (ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError,
+                             TransportError)
+from gcsapply.launch import execution_body
+from gcsapply.lookup import find_execution, find_workflow, run_priority, run_status
+
+UNKNOWN_OUTCOME = (TransportError, ServerError)
+ACTIVE = frozenset({"Pending", "Running", "Retrying"})
+CANCELLING = frozenset({"Cancelling", "ForceCancelling", "Cancelled"})
+MAX_ATTEMPTS = 4  # sends of one call, each after a lookup showed the previous did not land
+
+
+@dataclass
+class CallContext:
+    """What every change needs: the API, the journal, and ids learnt during this apply."""
+
+    api: object
+    recorder: object  # gcsapply.apply_journal.ApplyRecorder: begin/end/record
+    stack_name: str
+    clock: object
+    stop: threading.Event
+    environments: object  # gcsapply.launch.EnvironmentResolver
+    workflow_gcs_names: dict = field(default_factory=dict)  # metadata.name -> current GCS name
+    workflow_ids: dict = field(default_factory=dict)  # workflow GCS name -> id
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    backoff_seconds: float = 1.0
+
+    def workflow_id(self, workflow_gcs_name: str) -> str | None:
+        with self.lock:
+            return self.workflow_ids.get(workflow_gcs_name)
+
+    def learn_workflow(self, gcs_name: str, gcs_id: str) -> None:
+        with self.lock:
+            self.workflow_ids[gcs_name] = gcs_id
+
+
+class _Unresolved(Exception):
+    """The last send's outcome stayed unknown after every attempt."""
+
+
+def perform_change(change, ctx: CallContext) -> Outcome:
+    """Carry out one change; any error becomes a FAILED (or NOT_STARTED) outcome."""
+    handler = HANDLERS.get((str(change.kind).lower(), str(change.action)))
+    if handler is None:
+        ctx.recorder.record(change)
+        return _done(change, change.gcs_id, "forgotten" if change.action == "forget"
+                     else "state only")
+    try:
+        return handler(change, ctx)
+    except Interrupted:
+        return _result(change, NOT_STARTED, "not started: apply was interrupted")
+    except ApiError as exc:
+        return _result(change, FAILED, exc.error_msg, error_code=exc.error_code)
+    except _Unresolved as exc:
+        return _result(change, FAILED, str(exc))
+    except GcsapplyError as exc:  # TransportError of a read, a missing environment, ...
+        return _result(change, FAILED, exc.message)
+
+
+def _create_workflow(change, ctx: CallContext) -> Outcome:
+    spec = change.desired
+    resource = {"name": change.gcs_name, "description": spec.description,
+                "filename": spec.upload_filename}
+    if spec.vendor:
+        resource["vendor"] = spec.vendor
+
+    def send():
+        return ctx.api.create_workflow(resource, spec.upload_filename, spec.template_bytes)
+
+    def landed():
+        found = find_workflow(ctx.api, change.gcs_name)
+        return found.get("id") if found else None
+
+    gcs_id, adopted = _send_resolving(change, ctx, "create_workflow", send, landed)
+    ctx.learn_workflow(change.gcs_name, gcs_id)
+    return _done(change, gcs_id, "adopted after an unknown outcome" if adopted else "created")
+
+
+def _update_workflow(change, ctx: CallContext) -> Outcome:
+    spec = change.desired
+    paths = {diff.path.split(".")[0].split("[")[0] for diff in change.diff}
+    resource = {key: getattr(spec, key) for key in ("description", "vendor") if key in paths}
+    content = spec.template_bytes if paths & {"template", "digest"} else None
+    if not resource and content is None:
+        ctx.recorder.record(change)
+        return _done(change, change.gcs_id, "state only")
+
+    def send():  # a PUT of the same fields is idempotent: resending it is safe
+        return ctx.api.update_workflow(change.gcs_id, resource or None,
+                                       spec.upload_filename if content else None, content)
+
+    _send_resolving(change, ctx, "update_workflow", send, lambda: None)
+    ctx.learn_workflow(change.gcs_name, change.gcs_id)
+    return _done(change, change.gcs_id, "updated")
+
+
+def _delete_workflow(change, ctx: CallContext) -> Outcome:
+    def send():
+        try:
+            ctx.api.delete_workflow(change.gcs_id)
+        except NotFoundError:
+            pass
+        return change.gcs_id
+
+    def landed():
+        return None if find_workflow(ctx.api, change.gcs_name, gcs_id=change.gcs_id) else change.gcs_id
+
+    _send_resolving(change, ctx, "delete_workflow", send, landed)
+    return _done(change, change.gcs_id, "deleted")
+
+
+def _create_execution(change, ctx: CallContext) -> Outcome:
+    spec = change.desired
+    workflow_id = _workflow_id_for(spec, ctx)
+    body = execution_body(spec, ctx.stack_name, workflow_id,
+                          ctx.environments.cluster_id(spec.environment))
+    labels = spec.gcs_labels(ctx.stack_name)
+
+    def landed():
+        found = find_execution(ctx.api, change.gcs_name, labels)
+        return (found.get("execution") or {}).get("guid") if found else None
+
+    gcs_id, adopted = _send_resolving(change, ctx, "create_execution",
+                                      lambda: ctx.api.create_execution(body), landed,
+                                      conflict_lookup=landed, workflow_id=workflow_id,
+                                      extra={"labels": labels, "workflow_id": workflow_id})
+    return _done(change, gcs_id, "adopted after an unknown outcome" if adopted else "launched")
+
+
+def _update_execution(change, ctx: CallContext) -> Outcome:
+    paths = {diff.path for diff in change.diff}
+    if "priority" not in paths:
+        ctx.recorder.record(change)
+        return _done(change, change.gcs_id, "state only")
+    priority = change.desired.priority
+    _operate(change, ctx, "update", priority,
+             took_effect=lambda item: run_priority(item) == priority)
+    return _done(change, change.gcs_id, f"priority set to {priority}")
+
+
+def _retry_execution(change, ctx: CallContext) -> Outcome:
+    before = run_status(change.live)
+    _operate(change, ctx, "retry", _priority(change),
+             took_effect=lambda item: run_status(item) not in ("Failed", "Cancelled")
+             or _updated_since(item, change.live))
+    return _done(change, change.gcs_id, f"retried (was {before})" if before else "retried")
+
+
+def _cancel_execution(change, ctx: CallContext) -> Outcome:
+    _operate(change, ctx, "cancel", _priority(change),
+             took_effect=lambda item: run_status(item) not in ACTIVE)
+    return _done(change, change.gcs_id, "cancel requested")
+
+
+def _delete_execution(change, ctx: CallContext) -> Outcome:
+    if run_status(change.live) in ACTIVE:
+        _operate(change, ctx, "cancel", _priority(change), final=False,
+                 took_effect=lambda item: run_status(item) not in ACTIVE)
+
+    def send():
+        try:
+            ctx.api.delete_execution(change.gcs_id)
+        except NotFoundError:
+            pass
+        return change.gcs_id
+
+    def landed():
+        found = find_execution(ctx.api, change.gcs_name, None, gcs_id=change.gcs_id)
+        gone = found is None or run_status(found) == "Deleting"
+        return change.gcs_id if gone else None
+
+    _send_resolving(change, ctx, "delete_execution", send, landed)
+    return _done(change, change.gcs_id, "deleted")
+
+
+HANDLERS = {
+    ("workflow", "create"): _create_workflow,
+    ("workflow", "replace"): _create_workflow,
+    ("workflow", "update"): _update_workflow,
+    ("workflow", "delete"): _delete_workflow,
+    ("execution", "create"): _create_execution,
+    ("execution", "update"): _update_execution,
+    ("execution", "retry"): _retry_execution,
+    ("execution", "cancel"): _cancel_execution,
+    ("execution", "delete"): _delete_execution,
+}
+
+
+def _operate(change, ctx: CallContext, action: str, priority: int, *, took_effect,
+             final: bool = True) -> None:
+    """operate_execution with the run's priority; an unknown outcome is re-read, not resent."""
+
+    def send():
+        return ctx.api.operate_execution(change.gcs_id, action, priority=priority)
+
+    def landed():
+        found = find_execution(ctx.api, change.gcs_name, None, gcs_id=change.gcs_id)
+        if found is None:
+            raise NotFoundError(404, "GCS.NotFound", f"run {change.gcs_name} is gone")
+        return change.gcs_id if took_effect(found) else None
+
+    _send_resolving(change, ctx, f"operate_execution:{action}", send, landed, final=final,
+                    extra={"priority": priority})
+
+
+def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
+                    conflict_lookup=None, final: bool = True, workflow_id: str | None = None,
+                    extra: dict | None = None) -> tuple[str, bool]:
+    """Journal, send, and resolve an unknown outcome by lookup before any resend.
+
+    Returns (GCS id, adopted) where adopted means an earlier send turned out to have landed.
+    The end entry of a ``final`` call carries the change's state updates.
+    """
+    entry_id = ctx.recorder.begin(change, call, **(extra or {}))
+
+    def finish(ok: bool, gcs_id=None, **info):
+        ctx.recorder.end(entry_id, change, ok=ok, gcs_id=gcs_id, final=final,
+                         workflow_id=workflow_id, **info)
+
+    last_error: Exception | None = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt > 1:
+            _backoff(ctx, attempt, entry_id, finish)
+        try:
+            gcs_id = send()
+        except Interrupted:
+            finish(False, result="not-sent")
+            raise
+        except UNKNOWN_OUTCOME as exc:
+            last_error = exc
+            found = _lookup(landed)
+            if found:
+                finish(True, found, adopted=True, attempts=attempt)
+                return found, True
+            continue  # the lookup shows it did not land: sending again cannot duplicate
+        except ApiError as exc:
+            found = conflict_lookup() if conflict_lookup and exc.status == 409 else None
+            if found:
+                finish(True, found, adopted=True, attempts=attempt)
+                return found, True
+            finish(False, error_code=exc.error_code)
+            raise
+        finish(True, gcs_id, attempts=attempt)
+        return gcs_id, False
+    finish(False, error_code=getattr(last_error, "error_code", None))
+    raise _Unresolved(f"no answer after {MAX_ATTEMPTS} attempts, and the lookup shows the "
+                      f"{call.split(':')[0]} did not take effect: {_describe(last_error)}")
+
+
+def _lookup(landed):
+    """Run ``landed()``. A lookup that cannot get an answer leaves the entry pending (no end
+    line): the outcome stays unknown, and the next apply resolves it before anything else."""
+    try:
+        return landed()
+    except (TransportError, ServerError) as exc:
+        raise _Unresolved(f"the outcome is unknown and the lookup failed too ({_describe(exc)}); "
+                          "the next apply resolves it before sending anything") from exc
+    except Interrupted as exc:
+        raise _Unresolved("the outcome is unknown (interrupted before the lookup); the next "
+                          "apply resolves it before sending anything") from exc
+
+
+def _backoff(ctx: CallContext, attempt: int, entry_id, finish) -> None:
+    remaining = ctx.backoff_seconds * 2 ** (attempt - 2)
+    while remaining > 0:
+        if ctx.stop.is_set():
+            finish(False, result="not-sent")
+            raise Interrupted("stopping: not sending again")
+        step = min(0.5, remaining)
+        ctx.clock.sleep(step)
+        remaining -= step
+
+
+def _workflow_id_for(spec, ctx: CallContext) -> str:
+    if spec.workflow.startswith("id:"):
+        return spec.workflow[3:]
+    gcs_name = ctx.workflow_gcs_names.get(spec.workflow)
+    gcs_id = ctx.workflow_id(gcs_name) if gcs_name else None
+    if gcs_id is None:
+        raise _Unresolved(f"the GCS id of workflow '{spec.workflow}' ({gcs_name}) is unknown")
+    return gcs_id
+
+
+def _priority(change) -> int:
+    if change.desired is not None and getattr(change.desired, "priority", None) is not None:
+        return change.desired.priority
+    return run_priority(change.live) or 0
+
+
+def _updated_since(item, live) -> bool:
+    def stamp(record):
+        return ((record or {}).get("execution") or {}).get("update_at")
+    return stamp(item) is not None and stamp(item) != stamp(live)
+
+
+def _describe(exc) -> str:
+    if isinstance(exc, ApiError):
+        return f"{exc.error_code}: {exc.error_msg}"
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _done(change, gcs_id, message) -> Outcome:
+    return Outcome(change.address, str(change.action), SUCCEEDED, gcs_id=gcs_id,
+                   gcs_name=change.gcs_name, message=message)
+
+
+def _result(change, result, message, *, error_code=None) -> Outcome:
+    return Outcome(change.address, str(change.action), result, gcs_id=change.gcs_id,
+                   gcs_name=change.gcs_name, message=message, error_code=error_code)

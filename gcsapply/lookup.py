@@ -1,0 +1,54 @@
+"""Exact-name lookups: how apply learns whether a call with an unknown outcome took effect.
+
+The list operations filter ``name`` by substring, so every match is checked exactly here. A run
+is ours only when it carries our labels (``gcsapply-stack`` and ``gcsapply-key``); lookups are
+list calls (reads), which the session may retry freely.
+"""
+
+from __future__ import annotations
+
+from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
+
+
+def find_execution(api, gcs_name: str, labels: dict | None, *, gcs_id: str | None = None
+                   ) -> dict | None:
+    """The listed run named exactly ``gcs_name`` (with our ``labels``, or this ``gcs_id``).
+
+    With several matches (possible only under ``--execution-names any``) the oldest wins, so
+    every lookup of the same name adopts the same run.
+    """
+    matches = [item for item in api.list_executions(name=gcs_name)
+               if _execution(item).get("name") == gcs_name
+               and (gcs_id is None or _execution(item).get("guid") == gcs_id)
+               and (labels is None or labels_match(_execution(item).get("label"), labels))]
+    if not matches:
+        return None
+    return min(matches, key=lambda item: (_execution(item).get("create_at") or "",
+                                          _execution(item).get("guid") or ""))
+
+
+def find_workflow(api, gcs_name: str, *, gcs_id: str | None = None) -> dict | None:
+    """The tenant's workflow named exactly ``gcs_name`` (or with this ``gcs_id``)."""
+    for workflow in api.list_workflows(name=gcs_name, scope="domain"):
+        if workflow.get("name") == gcs_name and (gcs_id is None or workflow.get("id") == gcs_id):
+            return workflow
+    return None
+
+
+def labels_match(found: dict | None, ours: dict) -> bool:
+    """True when the run carries our stack and key labels."""
+    found = found or {}
+    return all(found.get(name) == ours.get(name) for name in (LABEL_STACK, LABEL_KEY))
+
+
+def run_status(item: dict | None) -> str | None:
+    return _execution(item).get("status") if item else None
+
+
+def run_priority(item: dict | None) -> int | None:
+    value = _execution(item).get("priority") if item else None
+    return int(value) if value is not None else None
+
+
+def _execution(item: dict | None) -> dict:
+    return (item or {}).get("execution") or {}
