@@ -1,0 +1,92 @@
+"""``gcsapply plan DIR``: show what ``apply`` would change in GCS (DESIGN §4).
+
+Text by default (``Target: ...`` first), ``--json`` (stdout is only the plan document) or
+``--markdown`` (for a pull request); with those two the ``Target:`` line and notes go to
+stderr. ``--out FILE`` also saves the plan for ``gcsapply apply FILE``.
+``--detailed-exitcode``: 0 no change, 1 error, 2 changes. Plan never writes state.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
+from gcsapply.manifest.diagnostics import sort_diagnostics
+from gcsapply.plan import PlanOptions
+from gcsapply.planning import prepare_plan
+from gcsapply.render import render_json, render_saved_plan, render_text
+from gcsapply.render_markdown import render_markdown
+from gcsapply.state.file import write_text_atomic
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true",
+                       help="print only the JSON plan (schemas/plan.schema.json)")
+    shape.add_argument("--markdown", action="store_true", help="print the plan as Markdown")
+    parser.add_argument("--out", metavar="FILE", type=Path,
+                        help="also save the plan for 'gcsapply apply FILE'")
+    parser.add_argument("--detailed-exitcode", action="store_true",
+                        help="exit 0 without changes, 2 with changes, 1 on error")
+    parser.add_argument("--target", metavar="ADDR", action="append", default=[],
+                        help="plan only ADDR and what it needs (repeatable)")
+    parser.add_argument("--replace", metavar="ADDR", action="append", default=[],
+                        help="re-create this workflow even though it is unchanged (repeatable)")
+    parser.add_argument("--relaunch-missing", action="store_true",
+                        help="launch again runs that were deleted outside gcsapply")
+    parser.add_argument("--allow-launches", metavar="N", type=_count,
+                        help="allow up to N launches (above limits.maxLaunchesPerApply)")
+    parser.add_argument("--allow-deletes", metavar="N", type=_count,
+                        help="allow up to N deletes (above limits.maxDeletesPerApply)")
+
+
+def options_from(args) -> PlanOptions:
+    return PlanOptions(targets=tuple(args.target), replace=tuple(args.replace),
+                       relaunch_missing=args.relaunch_missing,
+                       allow_launches=args.allow_launches, allow_deletes=args.allow_deletes)
+
+
+def run(args, *, clock=None, emulator_factory=None) -> int:
+    options = options_from(args)
+    machine = args.json or args.markdown
+    with prepare_plan(args.dir, options, clock=clock,
+                      emulator_factory=emulator_factory) as prepared:
+        plan = prepared.plan
+        for diagnostic in sort_diagnostics(prepared.loaded.diagnostics):
+            print(diagnostic.render(), file=sys.stderr)
+        if machine:
+            print(plan.target_line, file=sys.stderr)
+        for note in prepared.notes:
+            print(note, file=sys.stderr)
+        if args.json:
+            sys.stdout.write(render_json(plan))
+        elif args.markdown:
+            sys.stdout.write(render_markdown(plan))
+        else:
+            sys.stdout.write(render_text(plan, colour=_colour()))
+        if args.out is not None:
+            saved = render_saved_plan(plan, stack_dir=str(Path(args.dir).resolve()),
+                                      options=options, binding=prepared.target.binding.to_json())
+            write_text_atomic(args.out.resolve(), saved)
+            print(f"Saved the plan to {args.out}; apply exactly this plan with "
+                  f"'gcsapply apply {args.out}'.", file=sys.stderr if machine else sys.stdout)
+    if args.detailed_exitcode and plan.has_changes():
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"expected a number of changes, got {text!r}") from None
+    if value < 0:
+        raise UsageError(f"expected a number of changes >= 0, got {value}")
+    return value

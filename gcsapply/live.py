@@ -1,0 +1,252 @@
+"""Fetch live state for a plan: the only read-I/O hop of ``plan`` (DESIGN §4).
+
+List calls only, paged by ``pageSize`` and deduplicated by id (the client re-lists when
+``total_num`` moves). Names are compared exactly here: the service's ``name`` filter is a
+substring match. Each page is reduced to small records as it streams: only runs that concern
+this stack are kept, plus, for every workflow id, which runs use it. Environments and tools
+(``scope=domain`` and ``scope=public``) are listed once. Templates about to be uploaded are
+checked by the service's validate operation; a ``versioning: none`` workflow whose cheap
+fingerprint (``update_at``) moved since state recorded it has its archive read to learn its
+digest — the only detail reads.
+
+A run found by its exact name is adopted when it carries this stack's labels; with other labels
+it is an error naming its owner. An environment or tool reference that does not resolve fails,
+listing what exists (with "did you mean" when one is close).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections import defaultdict
+
+import yaml
+
+from gcsapply.errors import InputError, PlanRefusedError
+from gcsapply.live_model import LiveExecution, LiveState, LiveWorkflow
+from gcsapply.manifest.diagnostics import ERROR, Diagnostic
+from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK, DesiredStack
+from gcsapply.plan_context import base_name
+from gcsapply.state.file import State
+
+
+def fetch_live(api, desired: DesiredStack, state: State, *, page_size: int = 100,
+               templates: dict | None = None) -> LiveState:
+    """List what the plan needs; raise on foreign runs and unresolved references."""
+    workflows, public = _list_workflows(api, desired, state, page_size)
+    executions, users = _list_executions(api, desired, state, page_size)
+    environments = tuple(sorted({e.get("name") for e in api.list_environments()
+                                 if e.get("name")}))
+    tools = tuple(sorted({_tool_ref(t) for scope in ("domain", "public")
+                          for t in api.list_tools(scope=scope, page_size=page_size)}))
+    live = LiveState(workflows=workflows, executions=executions, users=users,
+                     environments=environments, tools=tools, public_workflows=public)
+    live = _with_digests(api, desired, state, live)
+    diagnostics = check_references(desired, live, templates or {})
+    diagnostics += _validate_uploads(api, desired, live)
+    if diagnostics:
+        raise InputError(f"{len(diagnostics)} problem(s) with what the stack refers to in GCS",
+                         diagnostics=diagnostics)
+    return live
+
+
+def check_references(desired: DesiredStack, live: LiveState, templates: dict) -> list[Diagnostic]:
+    """Environments, tools and ``{id: ...}`` workflows that do not exist in GCS."""
+    diagnostics = []
+    for spec in sorted(desired.executions.values(), key=lambda s: s.name):
+        if spec.environment and spec.environment not in live.environments:
+            diagnostics.append(_missing(spec.source, "unknown-environment",
+                                        f"environment '{spec.environment}' does not exist",
+                                        "spec.environment",
+                                        _hint(spec.environment, live.environments,
+                                              "environments")))
+        if spec.workflow.startswith("id:") and live.workflow_by_id(spec.workflow[3:]) is None:
+            diagnostics.append(_missing(spec.source, "unknown-workflow-id",
+                                        f"no workflow with id {spec.workflow[3:]} in the project",
+                                        "spec.workflow.id",
+                                        "give the id of a workflow of this project, or a "
+                                        "public one"))
+    available = set(live.tools)
+    names = {ref.split(":")[0] for ref in available}
+    for address, template in sorted(templates.items()):
+        for step, tool, (line, column) in _tool_refs(template):
+            if tool in available or (":" not in tool and tool in names):
+                continue
+            diagnostics.append(Diagnostic(
+                ERROR, "unknown-tool", f"tool '{tool}' of step '{step}' does not exist in GCS",
+                template.file, line, column, f"workflow.{step}.tool",
+                _hint(tool, live.tools, "tools")))
+    return diagnostics
+
+
+def _list_workflows(api, desired: DesiredStack, state: State, page_size: int):
+    names = {w.name for w in desired.workflows.values()}
+    wanted = {w.gcs_name for w in desired.workflows.values()}
+    ids = set()
+    for entry in state.resources.values():
+        if entry.get("kind") == "Workflow":
+            ids.add(entry.get("gcs_id"))
+            ids.update(v.get("gcs_id") for v in entry.get("versions", []))
+    referenced = {s.workflow[3:] for s in desired.executions.values() if s.workflow.startswith("id:")}
+    workflows: dict[str, LiveWorkflow] = {}
+    for item in api.list_workflows(scope="domain", page_size=page_size):
+        record = _workflow(item)
+        if record.name in wanted or record.id in ids or record.id in referenced \
+                or base_name(record.name) in names:
+            workflows[record.name] = record
+    public: dict[str, LiveWorkflow] = {}
+    missing = referenced - {w.id for w in workflows.values()}
+    if missing:
+        for item in api.list_workflows(scope="public", page_size=page_size):
+            if item.get("id") in missing:
+                public[item["id"]] = _workflow(item)
+    return workflows, public
+
+
+def _list_executions(api, desired: DesiredStack, state: State, page_size: int):
+    stack = desired.stack.name
+    expected = {spec.gcs_name: spec for spec in desired.executions.values()}
+    known_ids, known_names = set(), set()
+    for entry in state.resources.values():
+        if entry.get("kind") == "Execution":
+            known_ids.add(entry.get("gcs_id"))
+            known_names.add(entry.get("gcs_name"))
+            for record in entry.get("superseded", []):
+                known_ids.add(record.get("gcs_id"))
+    users: dict[str, set] = defaultdict(set)
+    kept: dict[str, LiveExecution] = {}
+    foreign: dict[str, LiveExecution] = {}
+    for item in api.list_executions(page_size=page_size):
+        execution = item.get("execution") or {}
+        guid, name = execution.get("guid"), execution.get("name")
+        if execution.get("workflow_id"):
+            users[execution["workflow_id"]].add(guid)
+        labels = execution.get("label") or {}
+        ours = labels.get(LABEL_STACK) == stack
+        if not (ours or name in expected or name in known_names or guid in known_ids):
+            continue
+        record = _execution(execution)
+        spec = expected.get(name)
+        if spec is not None and guid not in known_ids and not _labels_match(record, spec, stack):
+            foreign.setdefault(name, record)
+            continue
+        if name in kept and not _prefer(record, kept[name], known_ids):
+            continue
+        kept[name] = record
+    clashes = [(expected[name], run) for name, run in sorted(foreign.items()) if name not in kept]
+    if clashes:
+        raise PlanRefusedError(
+            "runs with the names of this stack's runs belong to someone else:\n"
+            + "\n".join(f"  - {spec.address}: {run.name} ({run.id}) is {_owner(run)}"
+                        for spec, run in clashes),
+            hint="gcsapply never adopts a run it did not label; rename metadata.name or change "
+                 "spec.runPolicy.rerunToken")
+    return kept, {k: frozenset(v) for k, v in users.items()}
+
+
+def _validate_uploads(api, desired: DesiredStack, live: LiveState) -> list[Diagnostic]:
+    """The service's validate operation, for each template about to be uploaded."""
+    diagnostics = []
+    for spec in sorted(desired.workflows.values(), key=lambda w: w.name):
+        existing = live.workflows.get(spec.gcs_name)
+        if existing is not None and (spec.versioning == "content"
+                                     or existing.digest in (None, spec.digest)):
+            continue  # nothing to upload
+        try:
+            content = yaml.safe_load(spec.template_bytes.decode("utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # load_stack reported it already
+        answer = api.validate_workflow(content) or {}
+        for error in answer.get("errors") or []:
+            file = spec.source.file if spec.source else None
+            diagnostics.append(Diagnostic(
+                ERROR, "service-validation", f"GCS refuses the template of {spec.address}: "
+                f"{error.get('message')}", str(spec.template_path.name) if not file else file,
+                spec.source.line if spec.source else None, None, error.get("path"),
+                "the service's validate operation checks the template as uploaded"))
+    return diagnostics
+
+
+def _with_digests(api, desired: DesiredStack, state: State, live: LiveState) -> LiveState:
+    """Read the archive of ``versioning: none`` workflows state cannot vouch for."""
+    updated = dict(live.workflows)
+    for spec in desired.workflows.values():
+        record = live.workflows.get(spec.gcs_name)
+        if spec.versioning != "none" or record is None or record.digest is not None:
+            continue
+        entry = state.entry(spec.address) or {}
+        if entry.get("gcs_id") == record.id and entry.get("update_at") \
+                and entry.get("update_at") == record.update_at:
+            continue  # the cheap fingerprint vouches for the recorded digest
+        digest = hashlib.sha256(api.download_workflow(record.id)).hexdigest()
+        updated[record.name] = LiveWorkflow(record.id, record.name, record.description,
+                                            record.vendor, record.update_at, digest)
+    if updated == dict(live.workflows):
+        return live
+    return LiveState(updated, live.executions, live.users, live.environments, live.tools,
+                     live.public_workflows)
+
+
+def _workflow(item: dict) -> LiveWorkflow:
+    return LiveWorkflow(id=item.get("id"), name=item.get("name"),
+                        description=item.get("description") or "",
+                        vendor=item.get("vendor") or "", update_at=item.get("update_at"))
+
+
+def _execution(execution: dict) -> LiveExecution:
+    priority = execution.get("priority")
+    return LiveExecution(
+        id=execution.get("guid"), name=execution.get("name"), status=execution.get("status"),
+        workflow_id=execution.get("workflow_id"), workflow_name=execution.get("workflow_name"),
+        priority=int(priority) if priority not in (None, "") else 0,
+        labels=dict(execution.get("label") or {}), create_at=execution.get("create_at"),
+        update_at=execution.get("update_at"))
+
+
+def _labels_match(run: LiveExecution, spec, stack: str) -> bool:
+    return run.stack == stack and run.key_label == f"v1-{spec.key[:40]}"
+
+
+def _prefer(candidate: LiveExecution, current: LiveExecution, known_ids: set) -> bool:
+    """Of two runs with one name (only under execution-names any): ours, else the oldest."""
+    if (candidate.id in known_ids) != (current.id in known_ids):
+        return candidate.id in known_ids
+    return (candidate.create_at or "", candidate.id) < (current.create_at or "", current.id)
+
+
+def _owner(run: LiveExecution) -> str:
+    if run.stack:
+        return f"labelled for stack '{run.stack}' (key {run.key_label or 'none'})"
+    return "not labelled by gcsapply (no gcsapply-stack label)"
+
+
+def _tool_ref(tool: dict) -> str:
+    name, version = tool.get("name") or "", tool.get("version") or ""
+    return f"{name}:{version}" if version else name
+
+
+def _tool_refs(template):
+    data = getattr(template, "data", None) or {}
+    workflow = data.get("workflow") if isinstance(data, dict) else None
+    if not isinstance(workflow, dict):
+        return
+    for step, body in workflow.items():
+        tool = body.get("tool") if isinstance(body, dict) else None
+        if isinstance(tool, str) and "${" not in tool:
+            document = getattr(template, "document", None)
+            where = document.where(("workflow", step, "tool")) if document else (None, None)
+            yield str(step), tool, where
+
+
+def _missing(source, code, message, path, hint) -> Diagnostic:
+    return Diagnostic(ERROR, code, message, source.file if source else None,
+                      source.line if source else None, source.column if source else None, path,
+                      hint)
+
+
+def _hint(value: str, existing, what: str) -> str:
+    close = difflib.get_close_matches(value, list(existing), n=1, cutoff=0.6)
+    listing = ", ".join(existing) if existing else "(none)"
+    if close:
+        return f"did you mean '{close[0]}'? existing {what}: {listing}"
+    return f"existing {what}: {listing}"
