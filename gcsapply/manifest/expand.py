@@ -80,7 +80,7 @@ def _row_problems(row: SampleRow, set_name: str, key_column: str, sheet: SampleS
         return [sheet.diagnostic(row, "empty-key", f"column '{key_column}' is empty; every row needs a key",
                                  "fill in the key, or delete the row")]
     if key in keys:
-        return [sheet.diagnostic(row, "duplicate-key",
+        return [sheet.diagnostic(row, "duplicate-sample-key",
                                  f"column '{key_column}': duplicate key '{key}' (first on line {keys[key].line})",
                                  "keys must be unique: each row is one run")]
     keys[key] = row

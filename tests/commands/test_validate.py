@@ -147,7 +147,7 @@ def test_ten_mistakes_as_json_match_the_diagnostics_schema(tmp_path, capsys):
     assert [(d["file"], d["line"], d["code"]) for d in document["diagnostics"]] == [
         ("cohort.yaml", 12, "unknown-column"), ("notes.yaml", 1, "not-a-manifest"),
         ("run.yaml", 6, "unknown-input"), ("run.yaml", 7, "invalid-value"),
-        ("samples.csv", 3, "sample-value"), ("samples.csv", 4, "duplicate-key"),
+        ("samples.csv", 3, "sample-value"), ("samples.csv", 4, "duplicate-sample-key"),
         ("stack.yaml", 5, "unknown-key"), ("stack.yaml", 6, "out-of-range"),
         ("templates/germline.yaml", 9, "undefined-variable"), ("workflows.yaml", 3, "invalid-value")]
     assert err == ""
