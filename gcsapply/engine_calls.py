@@ -4,7 +4,7 @@ Every mutating call is journaled before it is sent and after its outcome is know
 an operate whose outcome is unknown (:class:`TransportError`, :class:`ServerError`) is never
 sent again blindly: the run or workflow is first looked up by its exact name (and, for runs, our
 labels), and the call is repeated only when the lookup shows it did not take effect. Every
-operate call carries the run's priority, because the API resets what is omitted.
+operate call carries the run's priority (and timeout), because the API resets what is omitted.
 
 ``perform_change`` returns an :class:`~gcsapply.engine.Outcome`; it never raises for an API
 error (the engine continues with independent changes).
@@ -207,8 +207,11 @@ def _operate(change, ctx: CallContext, action: str, priority: int, *, took_effec
              final: bool = True) -> None:
     """operate_execution with the run's priority; an unknown outcome is re-read, not resent."""
 
+    timeout = _timeout(change)
+
     def send():
-        return ctx.api.operate_execution(change.gcs_id, action, priority=priority)
+        return ctx.api.operate_execution(change.gcs_id, action, priority=priority,
+                                         timeout=timeout)
 
     def landed():
         found = find_execution(ctx.api, change.gcs_name, None, gcs_id=change.gcs_id)
@@ -289,12 +292,19 @@ def _backoff(ctx: CallContext, attempt: int, entry_id, finish) -> None:
 
 
 def _workflow_id_for(spec, ctx: CallContext) -> str:
+    """The id of the workflow version a launch uses: learnt from this apply's plan or
+    creates, else found by its exact name (a ``--target`` plan may leave the workflow out)."""
     if spec.workflow.startswith("id:"):
         return spec.workflow[3:]
     gcs_name = ctx.workflow_gcs_names.get(spec.workflow)
     gcs_id = ctx.workflow_id(gcs_name) if gcs_name else None
+    if gcs_id is None and gcs_name:
+        found = find_workflow(ctx.api, gcs_name)
+        if found is not None:
+            gcs_id = found.get("id")
+            ctx.learn_workflow(gcs_name, gcs_id)
     if gcs_id is None:
-        raise _Unresolved(f"the GCS id of workflow '{spec.workflow}' ({gcs_name}) is unknown")
+        raise _Unresolved(f"workflow {gcs_name or spec.workflow} does not exist in GCS")
     return gcs_id
 
 
@@ -302,6 +312,13 @@ def _priority(change) -> int:
     if change.desired is not None and getattr(change.desired, "priority", None) is not None:
         return change.desired.priority
     return run_priority(change.live) or 0
+
+
+def _timeout(change) -> int | None:
+    """The run's timeout, sent along so an operate does not reset it to the default."""
+    if change.desired is not None and getattr(change.desired, "timeout", None) is not None:
+        return change.desired.timeout
+    return ((change.live or {}).get("execution") or {}).get("timeout")
 
 
 def _updated_since(item, live) -> bool:
