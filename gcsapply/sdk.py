@@ -1,0 +1,332 @@
+"""A drop-in for the official GCS Python SDK: ``GCSClient`` and ``CromwellClient``.
+
+Every method, parameter name and default of the SDK reference (``seed/000_...``) is here. Each
+call returns a ``requests.Response`` and raises ``requests.HTTPError`` for an error status
+(``response.raise_for_status()``), ``requests.ConnectionError``/``Timeout`` when no answer comes.
+List methods page through everything: the returned Response's JSON holds every item (status
+and headers of the last page). Auth (AK/SK signing or an IAM token) lives on the session.
+
+Endpoint: the ``endpoint=`` keyword, else ``GCSAPPLY_ENDPOINT``, else
+``https://gcs.<region>.myhuaweicloud.com``. IAM tokens come from
+``https://iam.<region>.myhuaweicloud.com/v3/auth/tokens``, or ``<endpoint>/v3/auth/tokens`` for
+a custom endpoint. The Cromwell and monitoring REST paths are not public in GCS; these use the
+gcsapply emulator's paths.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import requests
+
+from gcsapply.client.api import (cromwell_parts, flatten_tools, iterate_pages, usage_query,
+                                 workflow_parts)
+from gcsapply.client.auth import AkSkAuth, TokenAuth
+from gcsapply.client.session import GcsSession
+from gcsapply.errors import ApiError, ConfigError, TransportError
+
+DEFAULT_REGION = "cn-north-4"
+ENDPOINT_ENV = "GCSAPPLY_ENDPOINT"
+SDK_PAGE_SIZE = 100
+
+__all__ = ["GCSClient", "CromwellClient"]
+
+
+class _Client:
+    """Endpoint and credentials shared by both clients."""
+
+    def __init__(self, endpoint: str | None = None, *, verify: bool | str = True, timeout: float = 30,
+                 clock=None, reads_per_minute: float = 0, writes_per_minute: float = 0):
+        self._endpoint = endpoint
+        self._verify = verify
+        self._timeout = timeout
+        self._clock = clock
+        self._limits = (reads_per_minute, writes_per_minute)
+        self._session: GcsSession | None = None
+        self.region: str | None = None
+        self.project_id: str | None = None
+        self.project_name: str | None = None
+
+    def __repr__(self) -> str:
+        endpoint = self._session.endpoint if self._session else self._endpoint
+        return f"{type(self).__name__}(endpoint={endpoint!r}, region={self.region!r}, auth={self._auth()!r})"
+
+    def set_user_auth_param(self, username, password, project_id, domain_name, region=DEFAULT_REGION,
+                            project_name=None):
+        """Username/password (IAM token) credentials; ``project_name`` defaults to ``region``."""
+        endpoint, custom = self._resolve_endpoint(region)
+        iam_url = (f"{endpoint}/v3/auth/tokens" if custom
+                   else f"https://iam.{region}.myhuaweicloud.com/v3/auth/tokens")
+        auth = TokenAuth(iam_url, username, password, domain_name, project_name=project_name or region,
+                         project_id=project_id or None, verify=self._verify, timeout=self._timeout,
+                         clock=self._clock)
+        self._connect(endpoint, auth, region, project_id, project_name)
+
+    def set_aksk_auth_param(self, ak, sk, project_id, region=DEFAULT_REGION, project_name=None):
+        """AK/SK (SDK-HMAC-SHA256) credentials; the project travels as ``X-Project-Id``."""
+        endpoint, _ = self._resolve_endpoint(region)
+        self._connect(endpoint, AkSkAuth(ak, sk, project_id, clock=self._clock), region, project_id,
+                      project_name)
+
+    set_aks_auth_param = set_aksk_auth_param  # the name the SDK reference uses in 3.1.3
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _auth(self):
+        return self._session.auth if self._session else None
+
+    def _resolve_endpoint(self, region: str) -> tuple[str, bool]:
+        custom = self._endpoint or os.environ.get(ENDPOINT_ENV)
+        if custom:
+            return custom.rstrip("/"), True
+        return f"https://gcs.{region}.myhuaweicloud.com", False
+
+    def _connect(self, endpoint, auth, region, project_id, project_name) -> None:
+        self.close()
+        reads, writes = self._limits
+        self._session = GcsSession(endpoint, auth, reads_per_minute=reads, writes_per_minute=writes,
+                                   timeout=self._timeout, verify=self._verify, clock=self._clock)
+        self.region = region
+        self.project_id = project_id
+        self.project_name = project_name or region
+
+    def _send(self, method, path, **kwargs) -> requests.Response:
+        if self._session is None:
+            raise ConfigError("no credentials set", hint="call set_aksk_auth_param(ak, sk, project_id) or "
+                                                         "set_user_auth_param(username, password, project_id, "
+                                                         "domain_name) first")
+        try:
+            response = self._session.send(method, path, **kwargs)
+        except TransportError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, requests.RequestException):
+                raise cause
+            raise requests.ConnectionError(exc.message) from exc
+        except ApiError as exc:  # the IAM token request was refused
+            response = getattr(exc, "response", None)
+            if response is None:
+                raise
+        response.raise_for_status()
+        return response
+
+    def _list(self, path, items, key, merged, params=None) -> requests.Response:
+        """Page through a list; a Response whose JSON is ``merged(all_items)``."""
+        last: list[requests.Response] = []
+
+        def fetch(query):
+            response = self._send("GET", path, params=query)
+            last[:] = [response]
+            return response.json()
+
+        everything = list(iterate_pages(fetch, items, key, params or {}, SDK_PAGE_SIZE,
+                                        total_key="total_num"))
+        return _rebuild(last[0], merged(everything))
+
+
+class GCSClient(_Client):
+    """The GCS client of the SDK reference, chapter 3."""
+
+    # -- environments ---------------------------------------------------------------------
+    def get_environments(self):
+        return self._list("/v1/environments", "environments", "guid", lambda items: {"environments": items})
+
+    def get_environment(self, environment_id):
+        return self._send("GET", f"/v1/environments/{environment_id}")
+
+    # -- workflows ------------------------------------------------------------------------
+    def create_workflow(self, name, vendor, description, file_obj, epid='0'):
+        """``file_obj``: the path of the template YAML (an open binary file works too)."""
+        filename, content = _read_file(file_obj)
+        resource = {"name": name, "vendor": vendor, "description": description, "filename": filename,
+                    "enterprise_project_id": epid}
+        return self._send("POST", "/v1/workflows", files=workflow_parts(resource, filename, content))
+
+    def delete_workflow(self, workflow_id):
+        return self._send("DELETE", f"/v1/workflows/{workflow_id}")
+
+    def update_workflow(self, workflow_id, file_obj=None, vendor=None, description=None):
+        """Fields left as None stay unchanged; ``file_obj`` replaces the template."""
+        resource = {k: v for k, v in (("vendor", vendor), ("description", description)) if v is not None}
+        filename = content = None
+        if file_obj is not None:
+            filename, content = _read_file(file_obj)
+            resource["filename"] = filename
+        return self._send("PUT", f"/v1/workflows/{workflow_id}",
+                          files=workflow_parts(resource, filename, content))
+
+    def download_workflow(self, workflow_id):
+        """The template's bytes are ``response.content``."""
+        return self._send("GET", f"/v1/workflows/{workflow_id}/archive")
+
+    def get_workflows(self):
+        return self._list("/v1/workflows", "workflow", "id", lambda items: {"workflow": items})
+
+    def get_workflow(self, workflow_id):
+        return self._send("GET", f"/v1/workflows/{workflow_id}")
+
+    def get_workflow_inputs(self, workflow_id):
+        return self._send("GET", f"/v1/workflows/{workflow_id}/inputs")
+
+    def get_workflow_tools(self, workflow_id):
+        return self._send("GET", f"/v1/workflows/{workflow_id}/tools")
+
+    # -- executions -----------------------------------------------------------------------
+    def create_execution(self, name, workflow_id, sfs_pvc_name, cluster_id="", priority=0, inputs_json={},
+                         namespace="", timeout=720, description="", email=[], sms=[],
+                         events=["exec_failed", "exec_succeeded"], email_message="", email_subject="",
+                         email_display_name="", sms_message="", image_pull_policy="IfNotPresent",
+                         job_retry_count=3, target="cci", epid="0"):
+        body = execution_body(name, workflow_id, sfs_pvc_name, cluster_id, priority, inputs_json, namespace,
+                              timeout, description, email, sms, events, email_message, email_subject,
+                              email_display_name, sms_message, image_pull_policy, job_retry_count, target, epid)
+        return self._send("POST", "/v1/executions", json=body)
+
+    def delete_execution(self, execution_id):
+        return self._send("DELETE", f"/v1/executions/{execution_id}")
+
+    def get_execution(self, execution_id):
+        return self._send("GET", f"/v1/executions/{execution_id}")
+
+    def get_executions(self, priority_sort=""):
+        """Every execution; ``priority_sort``: "" (newest first), "desc" or "asc"."""
+        return self._list("/v1/executions", "executions", _guid,
+                          lambda items: {"executions": items, "total_num": len(items)},
+                          {"priority_sort": priority_sort or None})
+
+    def get_execution_inputs(self, execution_id):
+        return self._send("GET", f"/v1/executions/{execution_id}/inputs")
+
+    def get_execution_outputs(self, execution_id):
+        return self._send("GET", f"/v1/executions/{execution_id}/outputs")
+
+    def get_execution_events(self, execution_id):
+        return self._send("GET", f"/v1/executions/{execution_id}/events")
+
+    def operate_execution(self, execution_id, action, priority=0, timeout=720, inputs_json={}):
+        """``action``: ``cancel`` or ``retry`` (``inputs_json`` only matters for retry)."""
+        body = {"action": action, "priority": priority, "timeout": timeout}
+        if inputs_json:
+            body["inputs_json"] = dict(inputs_json)
+        return self._send("PUT", f"/v1/executions/{execution_id}", json=body)
+
+    # -- tools ----------------------------------------------------------------------------
+    def get_tool(self, tool_id):
+        return self._send("GET", f"/v1/tools/{tool_id}")
+
+    def get_tools(self):
+        return self._list("/v1/tools", flatten_tools, "guid", lambda items: {"tools": [{"tool": items}]})
+
+    # -- monitoring -----------------------------------------------------------------------
+    def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
+        return self._send("GET", f"/v1/executions/{execution_id}/resource-usage",
+                          params=usage_query(False, show_datapoints))
+
+    def get_running_execution_resource_usage(self, execution_id, show_datapoints=False):
+        return self._send("GET", f"/v1/executions/{execution_id}/resource-usage",
+                          params=usage_query(True, show_datapoints))
+
+
+class CromwellClient(_Client):
+    """The Cromwell client of the SDK reference, chapter 4 (emulator-defined paths)."""
+
+    def create_execution(self, workflow_source_file="", workflow_inputs_file="", workflow_options_file="",
+                         workflow_dependencies_path="", parameters={}):
+        """Submit a WDL run; local files are uploaded, a dependencies directory is zipped in memory."""
+        files = cromwell_parts(
+            dict(parameters),
+            _read_file(workflow_source_file) if workflow_source_file else None,
+            _read_file(workflow_inputs_file) if workflow_inputs_file else None,
+            _read_file(workflow_options_file) if workflow_options_file else None,
+            _dependencies(workflow_dependencies_path) if workflow_dependencies_path else None)
+        return self._send("POST", "/v1/cromwell/executions", files=files)
+
+    def delete_execution(self, execution_id):
+        return self._send("DELETE", f"/v1/cromwell/executions/{execution_id}")
+
+    def get_execution(self, execution_id):
+        return self._send("GET", f"/v1/cromwell/executions/{execution_id}")
+
+    def get_executions(self, name="", status="", workflow_name=""):
+        filters = {"name": name or None, "status": status or None, "workflow_name": workflow_name or None}
+        return self._list("/v1/cromwell/executions", "executions", _guid,
+                          lambda items: {"executions": items, "total_num": len(items)}, filters)
+
+    def delete_executions(self, execution_ids=[]):
+        return self._send("POST", "/v1/cromwell/executions/batch-delete",
+                          json={"execution_ids": list(execution_ids)})
+
+    def stop_execution(self, execution_id):
+        return self._send("POST", f"/v1/cromwell/executions/{execution_id}/abort")
+
+    def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
+        return self._send("GET", f"/v1/cromwell/executions/{execution_id}/resource-usage",
+                          params=usage_query(False, show_datapoints))
+
+    def get_running_execution_resource_usage(self, execution_id, show_datapoints=False):
+        return self._send("GET", f"/v1/cromwell/executions/{execution_id}/resource-usage",
+                          params=usage_query(True, show_datapoints))
+
+
+def execution_body(name, workflow_id, sfs_pvc_name, cluster_id, priority, inputs_json, namespace, timeout,
+                   description, email, sms, events, email_message, email_subject, email_display_name,
+                   sms_message, image_pull_policy, job_retry_count, target, epid) -> dict:
+    """The X1 body for the SDK's ``create_execution`` arguments (reference §6 mapping)."""
+    notification = {"events": list(events), "endpoints": {"email": list(email), "sms": list(sms)}}
+    extras = {"email_message": email_message, "email_subject": email_subject,
+              "email_display_name": email_display_name, "sms_message": sms_message}
+    notification.update({k: v for k, v in extras.items() if v})
+    body = {"name": name, "workflow_id": workflow_id, "sfs_pvc_name": sfs_pvc_name, "priority": priority,
+            "inputs_json": dict(inputs_json), "namespace": namespace, "timeout": timeout,
+            "description": description, "target": target, "notification": notification,
+            "advanced_options": {"image_pull_policy": image_pull_policy,
+                                 "job_retry_count": str(job_retry_count)},
+            "enterprise_project_id": epid}
+    if cluster_id:
+        body["cluster_id"] = cluster_id
+    return body
+
+
+def _read_file(file_obj) -> tuple[str, bytes]:
+    if hasattr(file_obj, "read"):
+        data = file_obj.read()
+        name = Path(getattr(file_obj, "name", "workflow.yaml")).name
+        return name, data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(file_obj)
+    return path.name, path.read_bytes()
+
+
+def _dependencies(path) -> tuple[str, bytes]:
+    path = Path(path)
+    if path.is_file():
+        return path.name, path.read_bytes()
+    if not path.is_dir():
+        raise FileNotFoundError(f"workflow_dependencies_path {str(path)!r} is neither a zip file nor a directory")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in sorted(path.rglob("*")):
+            if item.is_file():
+                archive.write(item, item.relative_to(path).as_posix())
+    return f"{path.name or 'dependencies'}.zip", buffer.getvalue()
+
+
+def _rebuild(last: requests.Response, document: dict) -> requests.Response:
+    response = copy.copy(last)
+    response._content = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    response.encoding = "utf-8"
+    response.headers = requests.structures.CaseInsensitiveDict(last.headers)
+    response.headers["Content-Length"] = str(len(response._content))
+    response.headers["Content-Type"] = "application/json;charset=UTF-8"
+    return response
+
+
+def _guid(item: dict):
+    execution = item.get("execution") if isinstance(item, dict) else None
+    return execution.get("guid") if isinstance(execution, dict) else None

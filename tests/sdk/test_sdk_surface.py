@@ -1,0 +1,139 @@
+"""The SDK surface matches the SDK reference (seed document): names, parameters, defaults."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from gcsapply import sdk
+from gcsapply.sdk import CromwellClient, GCSClient
+
+AUTH = {
+    "set_user_auth_param": "(username, password, project_id, domain_name, region='cn-north-4', project_name=None)",
+    "set_aksk_auth_param": "(ak, sk, project_id, region='cn-north-4', project_name=None)",
+    "set_aks_auth_param": "(ak, sk, project_id, region='cn-north-4', project_name=None)",
+}
+MONITORING = {
+    "get_finished_execution_resource_usage": "(execution_id, show_datapoints=False)",
+    "get_running_execution_resource_usage": "(execution_id, show_datapoints=False)",
+}
+GCS_METHODS = {
+    **AUTH, **MONITORING,
+    "get_environments": "()",
+    "get_environment": "(environment_id)",
+    "create_workflow": "(name, vendor, description, file_obj, epid='0')",
+    "delete_workflow": "(workflow_id)",
+    "update_workflow": "(workflow_id, file_obj=None, vendor=None, description=None)",
+    "download_workflow": "(workflow_id)",
+    "get_workflows": "()",
+    "get_workflow": "(workflow_id)",
+    "get_workflow_inputs": "(workflow_id)",
+    "get_workflow_tools": "(workflow_id)",
+    "create_execution": "(name, workflow_id, sfs_pvc_name, cluster_id='', priority=0, inputs_json={}, "
+                        "namespace='', timeout=720, description='', email=[], sms=[], "
+                        "events=['exec_failed', 'exec_succeeded'], email_message='', email_subject='', "
+                        "email_display_name='', sms_message='', image_pull_policy='IfNotPresent', "
+                        "job_retry_count=3, target='cci', epid='0')",
+    "delete_execution": "(execution_id)",
+    "get_execution": "(execution_id)",
+    "get_executions": "(priority_sort='')",
+    "get_execution_inputs": "(execution_id)",
+    "get_execution_outputs": "(execution_id)",
+    "get_execution_events": "(execution_id)",
+    "operate_execution": "(execution_id, action, priority=0, timeout=720, inputs_json={})",
+    "get_tool": "(tool_id)",
+    "get_tools": "()",
+}
+CROMWELL_METHODS = {
+    **AUTH, **MONITORING,
+    "create_execution": "(workflow_source_file='', workflow_inputs_file='', workflow_options_file='', "
+                        "workflow_dependencies_path='', parameters={})",
+    "delete_execution": "(execution_id)",
+    "get_execution": "(execution_id)",
+    "get_executions": "(name='', status='', workflow_name='')",
+    "delete_executions": "(execution_ids=[])",
+    "stop_execution": "(execution_id)",
+}
+
+
+def _signature(cls, name):
+    return str(inspect.signature(getattr(cls(), name)))
+
+
+@pytest.mark.parametrize("name", sorted(GCS_METHODS))
+def test_every_gcsclient_method_has_the_seed_parameters_and_defaults(name):
+    assert _signature(GCSClient, name) == GCS_METHODS[name]
+
+
+@pytest.mark.parametrize("name", sorted(CROMWELL_METHODS))
+def test_every_cromwellclient_method_has_the_seed_parameters_and_defaults(name):
+    assert _signature(CromwellClient, name) == CROMWELL_METHODS[name]
+
+
+@pytest.mark.parametrize("cls", [GCSClient, CromwellClient])
+def test_clients_are_created_with_no_argument_or_an_endpoint_keyword(cls):
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert parameters[0].name == "endpoint" and parameters[0].default is None
+    assert all(p.kind is p.KEYWORD_ONLY for p in parameters[1:])
+    assert cls() is not None
+
+
+def test_the_mutable_seed_defaults_are_never_mutated():
+    before = [p.default for p in inspect.signature(GCSClient.create_execution).parameters.values()]
+    body = sdk.execution_body("n", "w", "pvc", "", 0, {}, "", 720, "", [], [], ["exec_failed", "exec_succeeded"],
+                              "", "", "", "", "IfNotPresent", 3, "cci", "0")
+    body["inputs_json"]["x"] = 1
+    body["notification"]["events"].append("x")
+    after = [p.default for p in inspect.signature(GCSClient.create_execution).parameters.values()]
+    assert before == after
+
+
+def test_create_execution_arguments_map_to_the_rest_body():
+    body = sdk.execution_body("run-1", "wf-1", "gene-sfs", "cluster-9", 5, {"sample": "a"}, "gene", 60, "d",
+                              ["ops@example.org"], ["+8613800000000"], ["exec_failed"], "id {guid}", "subj",
+                              "GCS", "", "Always", 2, "cce", "ep-1")
+    assert body == {
+        "name": "run-1", "workflow_id": "wf-1", "sfs_pvc_name": "gene-sfs", "cluster_id": "cluster-9",
+        "priority": 5, "inputs_json": {"sample": "a"}, "namespace": "gene", "timeout": 60, "description": "d",
+        "target": "cce", "enterprise_project_id": "ep-1",
+        "notification": {"events": ["exec_failed"],
+                         "endpoints": {"email": ["ops@example.org"], "sms": ["+8613800000000"]},
+                         "email_message": "id {guid}", "email_subject": "subj", "email_display_name": "GCS"},
+        "advanced_options": {"image_pull_policy": "Always", "job_retry_count": "2"},
+    }
+
+
+def test_the_endpoint_is_the_keyword_else_the_environment_else_the_region(monkeypatch):
+    monkeypatch.delenv("GCSAPPLY_ENDPOINT", raising=False)
+    client = GCSClient()
+    client.set_aksk_auth_param("AK", "SK", "p1", region="cn-east-2")
+    assert client._session.endpoint == "https://gcs.cn-east-2.myhuaweicloud.com"
+    client.set_user_auth_param("u", "pw", "p1", "acme")
+    assert client._session.endpoint == "https://gcs.cn-north-4.myhuaweicloud.com"
+    assert client._session.auth.iam_url == "https://iam.cn-north-4.myhuaweicloud.com/v3/auth/tokens"
+    assert client.project_name == "cn-north-4"
+    monkeypatch.setenv("GCSAPPLY_ENDPOINT", "http://127.0.0.1:9/")
+    client = CromwellClient()
+    client.set_user_auth_param("u", "pw", "p1", "acme", region="cn-east-2", project_name="cn-east-2_lab")
+    assert client._session.endpoint == "http://127.0.0.1:9"
+    assert client._session.auth.iam_url == "http://127.0.0.1:9/v3/auth/tokens"
+    assert client.project_name == "cn-east-2_lab"
+    client = GCSClient(endpoint="https://gcs.example.test")
+    client.set_aksk_auth_param("AK", "SK", "p1")
+    assert client._session.endpoint == "https://gcs.example.test"
+
+
+def test_secrets_never_show_in_the_client_repr():
+    client = GCSClient(endpoint="https://gcs.example.test")
+    client.set_user_auth_param("alice", "hunter2-password", "p1", "acme")
+    assert "hunter2-password" not in repr(client)
+    client.set_aksk_auth_param("AKID", "SECRET-SK-VALUE", "p1")
+    assert "SECRET-SK-VALUE" not in repr(client) and "AKID" in repr(client)
+
+
+def test_calling_before_setting_credentials_says_what_to_do():
+    from gcsapply.errors import ConfigError
+    with pytest.raises(ConfigError) as caught:
+        GCSClient(endpoint="http://127.0.0.1:9").get_workflows()
+    assert "set_aksk_auth_param" in caught.value.hint
