@@ -97,6 +97,7 @@ class Gcs:
         self.root = root
         self.clock = ManualClock()
         self.options = {"job_seconds": 10.0, **emulator_options}
+        self.servers: list[EmulatorServer] = []  # every emulator started, for their stats
         self._capsys = capsys
         for name in COMMANDS:
             module = importlib.import_module(f"gcsapply.commands.{name}")
@@ -105,7 +106,9 @@ class Gcs:
                     module.run, clock=self.clock, emulator_factory=self.start_emulator))
 
     def start_emulator(self, db_path) -> EmulatorServer:
-        return EmulatorServer(db_path, clock=self.clock, **self.options).start()
+        server = EmulatorServer(db_path, clock=self.clock, **self.options).start()
+        self.servers.append(server)
+        return server
 
     def write(self, files: dict[str, str | None]) -> Path:
         """Write (or, for None, delete) files under the stack root."""
