@@ -271,7 +271,12 @@ def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) 
         if target in (None, ""):
             c.error(entry_path, "depends-target-missing", f"depends[{index}] of step '{name}' has no target",
                     "add `target: <step name>`")
-        elif isinstance(target, str) and "${" in target:
+        elif not isinstance(target, str):
+            c.error(entry_path + ("target",), "depends-target-invalid",
+                    f"depends[{index}] of step '{name}' must name a step, not {render_value(target)!r}",
+                    "write `target: <step name>`")
+            continue
+        elif "${" in target:
             c.error(entry_path + ("target",), "depends-target-variable",
                     f"depends target {target!r} must be a literal step name", doc=False)
         elif target not in workflow:
@@ -297,7 +302,8 @@ def _check_cycles(c: Checker, workflow: dict) -> None:
     for name, body in workflow.items():
         depends = body.get("depends") if isinstance(body, dict) else None
         graph[name] = [(i, d["target"]) for i, d in enumerate(depends if isinstance(depends, list) else [])
-                       if isinstance(d, dict) and d.get("target") in workflow]
+                       if isinstance(d, dict) and isinstance(d.get("target"), str)
+                       and d["target"] in workflow]
     state, reported = {}, set()
 
     def visit(node, stack):

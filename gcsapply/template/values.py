@@ -177,7 +177,10 @@ def _from_text(text: str, type_name: str):
             raise ValueError(f"not a number: {text!r}")
         if _INT_TEXT.match(stripped):
             return int(stripped)
-        return normalize(float(stripped))
+        number = float(stripped)
+        if not math.isfinite(number):
+            raise ValueError(f"number out of range: {text!r}")
+        return normalize(number)
     if type_name == "bool":
         if stripped.lower() not in ("true", "false"):
             raise ValueError(f"expected true or false, got {text!r}")

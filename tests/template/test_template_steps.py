@@ -337,3 +337,19 @@ def test_iterate_between_steps_of_different_widths_is_a_warning():
     assert d.message == ("step 'b' (3 containers) iterates over 'a' (2 containers); "
                          "unpaired containers get no edge")
     assert d.line == 15
+
+
+def test_a_depends_target_that_is_a_mapping_is_an_error_not_a_crash():
+    template = parse_template(
+        "version: genecontainer_0_1\n"
+        "workflow:\n"
+        "  a:\n"
+        "    type: GCS.Job\n"
+        "    tool: bwa:0.7.12\n"
+        "    commands: [echo a]\n"
+        "    depends:\n"
+        "      - target: {k: v}\n",
+        "t.yaml",
+    )
+    [problem] = [d for d in template.validate(strict=True) if d.is_error]
+    assert (problem.code, problem.line) == ("depends-target-invalid", 8)
