@@ -6,6 +6,7 @@ Neither ever shows a secret in ``repr`` or logs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ import requests
 from gcsapply.client import signing
 from gcsapply.clock import SystemClock
 from gcsapply.errors import ApiError, ServerError, TransportError, api_error_class
+
+log = logging.getLogger("gcsapply.client")
 
 # Headers the HTTP stack adds or may rewrite in transit (requests' defaults, hop-by-hop and
 # framing headers). huaweicloudsdkcore signs the headers of its own request object, before its
@@ -143,6 +146,8 @@ class TokenAuth(requests.auth.AuthBase):
             raise TransportError(f"no answer from IAM at {self.iam_url}: {type(exc).__name__}",
                                  where=operation, hint="check the endpoint and the network") from exc
         self.fetches += 1
+        log.debug("IAM token request for user %s (project %s): HTTP %s", self.username,
+                  self.project_id or self.project_name, response.status_code)
         token = response.headers.get("X-Subject-Token")
         if response.status_code >= 400 or not token:
             raise _iam_error(response, operation)

@@ -26,6 +26,7 @@ from typing import Iterable, Mapping
 import requests
 from requests.adapters import HTTPAdapter
 
+from gcsapply import __version__
 from gcsapply.client import signing
 from gcsapply.client.limiter import TokenBucket, wait_interruptibly
 from gcsapply.clock import SystemClock
@@ -77,6 +78,7 @@ class GcsSession:
         self._rng = rng or random.Random()
         self._http = requests.Session()
         self._http.verify = verify
+        self._http.headers["User-Agent"] = f"gcsapply/{__version__} {requests.utils.default_user_agent()}"
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self._http.mount("https://", adapter)
         self._http.mount("http://", adapter)
