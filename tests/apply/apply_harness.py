@@ -12,6 +12,7 @@ import functools
 import importlib
 import inspect
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,9 +94,12 @@ class Result:
 class Gcs:
     """One test's GCS: a ManualClock, emulator settings, and the CLI wired to them."""
 
-    def __init__(self, root: Path, monkeypatch, capsys, **emulator_options):
+    def __init__(self, root: Path, monkeypatch, capsys, *, command_clock=None,
+                 **emulator_options):
         self.root = root
-        self.clock = ManualClock()
+        # with a real clock for the commands, the emulator's starts at the real time, so
+        # request signatures are not stale
+        self.clock = ManualClock(time.time()) if command_clock else ManualClock()
         self.options = {"job_seconds": 10.0, **emulator_options}
         self.servers: list[EmulatorServer] = []  # every emulator started, for their stats
         self._capsys = capsys
@@ -103,7 +107,8 @@ class Gcs:
             module = importlib.import_module(f"gcsapply.commands.{name}")
             if "clock" in inspect.signature(module.run).parameters:
                 monkeypatch.setattr(module, "run", functools.partial(
-                    module.run, clock=self.clock, emulator_factory=self.start_emulator))
+                    module.run, clock=command_clock or self.clock,
+                    emulator_factory=self.start_emulator))
 
     def start_emulator(self, db_path) -> EmulatorServer:
         server = EmulatorServer(db_path, clock=self.clock, **self.options).start()
