@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gcsapply.engine import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, Outcome
+from gcsapply.engine import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, WAVES, Outcome
 
 _PAST = {"create": "created", "update": "updated", "replace": "replaced", "retry": "retried",
          "cancel": "cancelled", "delete": "deleted", "forget": "forgotten", "noop": "unchanged"}
@@ -36,8 +36,9 @@ def render_summary(outcomes: Sequence[Outcome], *, interrupted: bool = False) ->
         line += f", {counts[NOT_STARTED]} not started"
     lines = [line + "."]
     width = max((len(o.address) for o in outcomes), default=0)
+    ordered = sorted(outcomes, key=lambda o: (_wave_rank(o), o.address))
     for result, title in _SECTIONS:
-        members = [o for o in outcomes if o.result == result]
+        members = [o for o in ordered if o.result == result]
         if not members:
             continue
         lines.append(f"{title}:")
@@ -55,6 +56,15 @@ def render_counts(outcomes: Sequence[Outcome]) -> str:
         return "Resources: nothing changed."
     parts = [f"{count} {_PAST.get(action, action)}" for action, count in done.items()]
     return "Resources: " + ", ".join(parts) + "."
+
+
+def _wave_rank(outcome: Outcome) -> int:
+    """List outcomes in the order their waves ran: workflow creates first, deletes last."""
+    kind = outcome.address.split("/", 1)[0]
+    for index, (wave_kind, actions) in enumerate(WAVES):
+        if kind == wave_kind and outcome.action in actions:
+            return index
+    return len(WAVES)
 
 
 def _detail(outcome: Outcome) -> str:
