@@ -1,0 +1,78 @@
+"""What a crash leaves in the journal is resolved by exact-name lookups on the next apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gcsapply.apply_journal import ApplyRecorder, resolve_pending
+from gcsapply.manifest.model import DesiredStack, ExecutionSpec, StackSpec, WorkflowSpec
+from gcsapply.plan import Action, Change
+from gcsapply.state import Binding, Journal, State, load_state, pending_entries
+
+from apply_harness import ECHO_TEMPLATE
+
+STACK = "journaltest"
+
+
+def desired_with(*executions) -> DesiredStack:
+    workflow = WorkflowSpec(name="hello", template_path=Path("t.yaml"),
+                            template_bytes=ECHO_TEMPLATE.encode())
+    return DesiredStack(stack=StackSpec(name=STACK, root=Path(".")),
+                        workflows={workflow.address: workflow},
+                        executions={spec.address: spec for spec in executions})
+
+
+def spec(name, sample):
+    return ExecutionSpec(name=name, workflow="hello", inputs={"sample": sample},
+                         environment="default-cci", namespace="gene", sfs_pvc_name="pvc")
+
+
+def pending_launch(recorder, execution: ExecutionSpec) -> None:
+    change = Change(execution.address, "Execution", execution.name, execution.gcs_name, None,
+                    Action.CREATE, None, None, {}, desired=execution)
+    recorder.begin(change, "create_execution", labels=execution.gcs_labels(STACK))
+
+
+def test_a_launch_that_landed_before_the_crash_is_adopted_and_one_that_did_not_is_dropped(
+        emulator_api, emulator, tmp_path):
+    landed, lost = spec("landed", "s1"), spec("lost", "s2")
+    workflow_id = emulator_api.create_workflow({"name": "hello-x"}, "hello-x.yaml",
+                                               ECHO_TEMPLATE.encode())
+    gcs_id = emulator_api.create_execution({
+        "name": landed.gcs_name, "workflow_id": workflow_id, "sfs_pvc_name": "pvc",
+        "namespace": "gene", "label": landed.gcs_labels(STACK)})
+    state_path = tmp_path / "state.json"
+    binding = Binding("embedded", "p", STACK)
+    crashed = ApplyRecorder(state_path, State.empty(), emulator.clock, binding=binding)
+    pending_launch(crashed, landed)
+    pending_launch(crashed, lost)
+    crashed.journal.close()  # the process dies here: no end lines, no compaction
+    assert len(Journal.beside(state_path).pending()) == 2
+
+    recorder = ApplyRecorder(state_path, State.empty(), emulator.clock, binding=binding)
+    notes = resolve_pending(Journal.beside(state_path).pending(), emulator_api, recorder,
+                            desired_with(landed, lost))
+    state = recorder.close()
+    assert notes == [
+        f"execution/landed: an interrupted launch of {landed.gcs_name} was found and adopted",
+        f"execution/lost: an interrupted launch of {lost.gcs_name} never happened; "
+        "planned again"]
+    assert state.resources["execution/landed"]["gcs_id"] == gcs_id
+    assert "execution/lost" not in state.resources
+    assert pending_entries(Journal.beside(state_path).replay()) == []
+    assert load_state(state_path).lineage is not None
+
+
+def test_a_same_named_run_without_our_labels_is_not_adopted(emulator_api, emulator, tmp_path):
+    mine = spec("mine", "s1")
+    workflow_id = emulator_api.create_workflow({"name": "hello-x"}, "hello-x.yaml",
+                                               ECHO_TEMPLATE.encode())
+    emulator_api.create_execution({"name": mine.gcs_name, "workflow_id": workflow_id,
+                                   "sfs_pvc_name": "pvc", "namespace": "gene",
+                                   "label": {"gcsapply-stack": "someone-else"}})
+    recorder = ApplyRecorder(tmp_path / "state.json", State.empty(), emulator.clock)
+    pending_launch(recorder, mine)
+    [note] = resolve_pending(recorder.journal.pending(), emulator_api, recorder,
+                             desired_with(mine))
+    assert note.endswith("never happened; planned again")
+    assert "execution/mine" not in recorder.close().resources
