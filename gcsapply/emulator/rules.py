@@ -16,6 +16,7 @@ FALSE_STRINGS = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 DESCRIPTION_FORBIDDEN = "<>#%&"
 VENDOR_FORBIDDEN = "<>()#%&/"
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**63 - 1  # the service parses offset as a 64-bit integer (and SQLite's limit)
 
 
 def check_name(value, what: str, max_bytes: int) -> str:
@@ -70,8 +71,8 @@ def parse_paging(offset: str | None, limit: str | None) -> tuple[int, int | None
         raise BadPaging("limit must be sent together with offset")
     start = 0
     if offset is not None:
-        if not DIGITS.match(offset):
-            raise BadPaging(f"offset={offset!r} must consist of digits")
+        if not DIGITS.match(offset) or int(offset) > MAX_OFFSET:
+            raise BadPaging(f"offset={offset!r} must consist of digits (at most {MAX_OFFSET})")
         start = int(offset)
     if limit is None:
         return start, None

@@ -6,7 +6,7 @@ import uuid
 
 from gcsapply.emulator.app import Emulator, builtins_for
 from gcsapply.emulator.errors import BadField, BadInputs, ExecutionNameTaken, MissingPvc
-from gcsapply.emulator.rules import check_name, check_text
+from gcsapply.emulator.rules import DIGITS, check_name, check_text
 from gcsapply.errors import TemplateError
 
 TARGETS = ("cci", "cce")
@@ -40,7 +40,7 @@ def launch_settings(app: Emulator, project_id: str, body: dict, workflow: dict) 
     if policy not in PULL_POLICIES:
         raise BadField(f"advanced_options.image_pull_policy must be one of {', '.join(PULL_POLICIES)}")
     retries = options.get("job_retry_count", "3" if target == "cce" else "0")
-    if not str(retries).isdigit():
+    if isinstance(retries, bool) or not DIGITS.match(str(retries)):
         raise BadField("advanced_options.job_retry_count must be a string holding an integer")
     return {
         "namespace": namespace or ("default" if target == "cce" else ""),
@@ -112,7 +112,7 @@ def insert_runs(app: Emulator, records: list[dict]) -> None:
 
 
 def check_integer(value, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not DIGITS.match(str(value)):
         raise BadField(f"{what}={value!r} must be an integer between {low} and {high}")
     number = int(value)
     if not low <= number <= high:
