@@ -209,7 +209,7 @@ def verify_request(method: str, path: str, raw_query: str, headers: Mapping[str,
     except ValueError as exc:
         return Verification(False, access, str(exc))
     expected = sign(sk, string_to_sign(canonical, sdk_date))
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):  # any text, constant time
         return Verification(False, access, "signature does not match")
     return Verification(True, access)
 

@@ -45,20 +45,21 @@ class Authenticator:
 
     def issue_token(self, body: dict) -> tuple[str, dict]:
         """The IAM password flow: ``(token, response body)``; WrongPassword on bad credentials."""
-        try:
-            identity = body["auth"]["identity"]
-            user = identity["password"]["user"]
-            name, password = user["name"], user["password"]
-            domain = (user.get("domain") or {}).get("name")
-        except (KeyError, TypeError):
-            raise BadTokenRequest("expected auth.identity.password.user.{name,password,domain}") from None
-        if "password" not in (identity.get("methods") or []):
+        identity = _field(body, "auth", "identity")
+        user = _field(identity, "password", "user")
+        name, password = user.get("name"), user.get("password")
+        domain = _field(user, "domain").get("name")
+        if not all(isinstance(v, str) for v in (name, password, domain)):
+            raise BadTokenRequest("auth.identity.password.user needs the strings name, password "
+                                  "and domain.name")
+        methods = identity.get("methods")
+        if not isinstance(methods, list) or "password" not in methods:
             raise BadTokenRequest("auth.identity.methods must include \"password\"")
         creds = self.credentials
         if (name != creds.user or domain != creds.domain
-                or not secrets.compare_digest(str(password), creds.password)):
+                or not secrets.compare_digest(password.encode(), creds.password.encode())):
             raise WrongPassword()
-        project = ((body["auth"].get("scope") or {}).get("project") or {})
+        project = _field(body, "auth", "scope", "project", required=False)
         if project.get("id"):
             project_id = str(project["id"])
             project_name = creds.project_name if project_id == creds.project_id else project_id
@@ -100,6 +101,17 @@ class Authenticator:
 
     def _secret_for(self, access: str) -> str | None:
         return self.credentials.sk if access == self.credentials.ak else None
+
+
+def _field(value, *path: str, required: bool = True) -> dict:
+    """The object at ``path`` in a token request; BadTokenRequest when a step is no object."""
+    for depth, key in enumerate(path):
+        value = value.get(key) if isinstance(value, dict) else None
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            raise BadTokenRequest(f"{'.'.join(path[:depth + 1])} must be an object")
+    return value
 
 
 def _digest(token: str) -> str:

@@ -232,3 +232,10 @@ def test_akskauth_adds_a_date_security_token_and_never_shows_the_secret_in_repr(
 
 def test_sdk_dates_round_trip():
     assert signing.format_sdk_date(signing.parse_sdk_date(DATE)) == DATE
+
+
+def test_verification_of_a_non_ascii_signature_fails_instead_of_raising():
+    headers = {"Host": HOST, "X-Sdk-Date": DATE,
+               "Authorization": f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders=host;x-sdk-date, Signature=é"}
+    result = signing.verify_request("GET", "/v1/x", "", headers, None, {AK: SK}.get)
+    assert not result.ok and result.reason == "signature does not match"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
+from gcsapply.client import signing
 from gcsapply.client.auth import AkSkAuth
 from gcsapply.clock import ManualClock
 from gcsapply.emulator import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
@@ -126,3 +128,33 @@ def test_resources_are_scoped_by_project(emulator, gcs):
     by_id = Gcs(emulator, AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, "f" * 32, clock=emulator.clock))
     assert [e["name"] for e in by_id.get("/v1/environments").json()["environments"]] == [
         "default-cci", "default-cce", "cromwell-env"]
+
+
+def test_a_signature_with_non_ascii_characters_gets_401_not_500(emulator):
+    date = signing.format_sdk_date(emulator.clock.now())
+    header = f"SDK-HMAC-SHA256 Access={EMBEDDED_AK}, SignedHeaders=host;x-sdk-date, Signature=éé"
+    response = requests.get(emulator.url + "/v1/tools", timeout=10, headers={
+        "X-Sdk-Date": date, "X-Project-Id": EMBEDDED_PROJECT_ID,
+        "Authorization": header.encode("latin-1")})
+    assert "signature does not match" in assert_error(response, 401, "APIGW.0301")["error_msg"]
+
+
+def test_a_non_ascii_password_is_simply_wrong(emulator):
+    assert_error(get_token(emulator, password="pässwörd-中文"), 401, "IAM.0101")
+
+
+@pytest.mark.parametrize("change", [
+    lambda b: b["auth"]["identity"]["password"]["user"].update(domain="acme"),
+    lambda b: b["auth"]["identity"]["password"]["user"].update(password=["x"]),
+    lambda b: b["auth"]["identity"]["password"].update(user="alice"),
+    lambda b: b["auth"]["identity"].update(methods="token"),
+    lambda b: b["auth"].update(identity=[]),
+    lambda b: b["auth"].update(scope="cn-north-4"),
+    lambda b: b["auth"]["scope"].update(project=["cn-north-4"]),
+    lambda b: b.update(auth=None),
+])
+def test_a_token_request_of_the_wrong_shape_gets_400_with_a_huawei_body(emulator, change):
+    body = token_request()
+    change(body)
+    response = requests.post(emulator.url + "/v3/auth/tokens", json=body, timeout=10)
+    assert_error(response, 400, "IAM.0102")
