@@ -22,14 +22,15 @@ def render_outcome_line(outcome: Outcome) -> str:
     return f"{outcome.address}: {outcome.action} {outcome.result}: {_detail(outcome)}"
 
 
-def render_summary(outcomes: Sequence[Outcome], *, interrupted: bool = False) -> str:
+def render_summary(outcomes: Sequence[Outcome], *, interrupted: bool = False,
+                   verb: str = "Apply") -> str:
     counts = {result: sum(1 for o in outcomes if o.result == result) for result, _ in _SECTIONS}
     if counts[FAILED]:
-        head = "Apply finished with errors"
+        head = f"{verb} finished with errors"
     elif interrupted or counts[NOT_STARTED]:
-        head = "Apply interrupted"
+        head = f"{verb} interrupted"
     else:
-        head = "Apply complete"
+        head = f"{verb} complete"
     line = (f"{head}: {counts[SUCCEEDED]} succeeded, {counts[FAILED]} failed, "
             f"{counts[SKIPPED]} skipped")
     if counts[NOT_STARTED]:

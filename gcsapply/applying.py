@@ -118,7 +118,9 @@ def _locked_apply(root, loaded, target, state_path, settings, console, clock, st
                                         parallelism, desired)
     _record_noops(plan, recorder)
     recorder.close()
-    console.out("\n" + render_summary(outcomes, interrupted=interrupted) + render_counts(outcomes))
+    verb = "Destroy" if settings.plan_options.destroy else "Apply"
+    console.out("\n" + render_summary(outcomes, interrupted=interrupted, verb=verb)
+                + render_counts(outcomes))
     if interrupted:
         raise Interrupted("interrupted: calls in flight finished and state is saved; "
                           "nothing new was started", hint="run the same apply again to finish")

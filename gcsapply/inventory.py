@@ -111,6 +111,8 @@ def _scalar(value) -> str:
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if value == {}:
         return "{}"
+    if value == "":
+        return '""'
     return str(value)
 
 

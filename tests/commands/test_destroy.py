@@ -29,6 +29,7 @@ def test_destroy_deletes_runs_under_deletion_policy_delete_and_forgets_the_rest(
     assert result.code == 0, result.err
     assert "execution/scratch: delete succeeded" in result.out
     assert "execution/kept: forget succeeded" in result.out
+    assert "Destroy complete: " in result.out
     assert [n.split("-")[0] for n in names(gcs.executions())] == ["kept"]
     state = json.loads(gcs.run("state", "list", gcs.root, "--json").out)
     assert [r["address"] for r in state["resources"]
