@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ from gcsapply.emulator.wire import Request, Response
 
 log = logging.getLogger("gcsapply.emulator")
 MAX_BODY_BYTES = 12 * 1024 * 1024
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 class EmulatorServer:
@@ -171,6 +173,10 @@ class _Server(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request, client_address):
+        """A client that vanished mid-request: note it in the debug log, no traceback on stderr."""
+        log.debug("connection from %s ended abruptly", client_address[0], exc_info=True)
+
     def close_connections(self) -> None:
         with self._open_lock:
             sockets = list(self._open)
@@ -228,7 +234,11 @@ class _Handler(BaseHTTPRequestHandler):
         if headers.get("transfer-encoding", "").lower() == "chunked":
             chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self.rfile.readline(1024).split(b";")[0].strip()
+                if not _HEX.fullmatch(line):
+                    self.close_connection = True
+                    raise MalformedRequest(f"chunk size {line[:16]!r} is not hexadecimal")
+                size = int(line, 16)
                 if size == 0:
                     self.rfile.readline()
                     return b"".join(chunks)
