@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, fields
@@ -205,8 +206,9 @@ def _convert_setting(name: str, value):
                 raise ValueError
             return int(value)
         number = float(value)
-        if isinstance(value, bool) or number < 0 or (name == "fault_rate" and number > 1):
+        if (isinstance(value, bool) or not math.isfinite(number) or number < 0
+                or (name == "fault_rate" and number > 1)):
             raise ValueError
         return number
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadField(f"{name}={value!r} is not a valid value") from None

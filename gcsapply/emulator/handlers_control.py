@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 
@@ -11,8 +12,8 @@ from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNo
 from gcsapply.emulator.handlers_workflows import validate_template
 from gcsapply.emulator.lifecycle import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
 from gcsapply.emulator.rules import check_name, iso
-from gcsapply.emulator.runs import (check_execution_name, check_inputs, execution_record,
-                                    insert_runs, launch_settings)
+from gcsapply.emulator.runs import (check_execution_name, check_inputs, check_integer,
+                                    execution_record, insert_runs, launch_settings)
 from gcsapply.emulator.wire import Request, Response
 
 SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
@@ -54,8 +55,9 @@ def get_clock(app: Emulator, req: Request) -> Response:
 
 def advance_clock(app: Emulator, req: Request) -> Response:
     seconds = req.json().get("advance_s")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        raise BadField("advance_s must be a number of seconds >= 0")
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds) or seconds < 0):
+        raise BadField("advance_s must be a finite number of seconds >= 0")
     if not hasattr(app.clock, "advance"):
         raise BadField("this emulator runs on a clock that cannot be moved")
     app.clock.advance(float(seconds))
@@ -133,11 +135,12 @@ def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) ->
     prefix = str(group.get("name_prefix") or f"{workflow['name']}-run-")
     labels = group.get("labels") or {}
     body = {"sfs_pvc_name": group.get("sfs_pvc_name", "gene-sfs"), "label": labels,
-            "namespace": group.get("namespace", "gene"), "priority": group.get("priority", 0)}
+            "namespace": group.get("namespace", "gene"),
+            "priority": check_integer(group.get("priority", 0), "executions.priority", 0, 999)}
     doc = launch_settings(app, project_id, body, workflow)
     inputs = check_inputs(app, workflow, group.get("inputs") or {}, doc)
     created, ops, fail = _seed_timing(status, now, doc)
-    first = int(group.get("start_index", 0))
+    first = check_integer(group.get("start_index", 0), "executions.start_index", 0, 10**12)
     if names is None:
         names = [f"{prefix}{i}" for i in range(first, first + count)]
         names[:1] = [check_execution_name(n) for n in names[:1]]

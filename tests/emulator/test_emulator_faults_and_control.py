@@ -147,3 +147,31 @@ def test_seed_takes_exact_names_and_refuses_taken_ones(emulator, gcs):
     assert runs["na1-0a1b2c3d"]["inputs_json"] == '{"sample": "NA1"}'
     again = requests.post(emulator.url + "/_emulator/seed", json=body, timeout=60)
     assert_error(again, 409, "GCS.4090002")
+
+
+@pytest.mark.parametrize("body", [b'{"advance_s": NaN}', b'{"advance_s": Infinity}',
+                                  b'{"advance_s": 1e400}'])
+def test_the_clock_refuses_to_move_by_a_non_finite_amount_and_keeps_working(emulator, gcs, body):
+    before = emulator.clock.now()
+    response = requests.post(emulator.url + "/_emulator/clock", data=body, timeout=10)
+    assert_error(response, 400, "GCS.4003109")
+    assert emulator.clock.now() == before
+    assert gcs.get("/v1/tools").status_code == 200
+
+
+@pytest.mark.parametrize("body", [b'{"latency_ms": "nan"}', b'{"job_seconds": "inf"}',
+                                  b'{"fault_rate": NaN}', b'{"reads_per_minute": 1e400}',
+                                  b'{"writes_per_minute": -1}'])
+def test_settings_refuse_non_finite_numbers_and_the_api_keeps_answering(emulator, gcs, body):
+    response = requests.put(emulator.url + "/_emulator/faults", data=body, timeout=10)
+    assert_error(response, 400, "GCS.4003109")
+    assert gcs.get("/v1/tools").status_code == 200
+
+
+@pytest.mark.parametrize("group", [{"priority": "high"}, {"start_index": "x"},
+                                   {"priority": 1000}])
+def test_seed_refuses_non_integer_priorities_and_start_indexes(emulator, group):
+    response = requests.post(emulator.url + "/_emulator/seed", timeout=10, json={
+        "workflows": [{"name": "germline", "template": SIMPLE}],
+        "executions": {"count": 2, "workflow": "germline", **group}})
+    assert_error(response, 400, "GCS.4003109")
