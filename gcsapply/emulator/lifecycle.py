@@ -214,7 +214,9 @@ class _Simulation:
         for state in self.steps.values():
             if new_graph is not None and state.name in new_graph.steps:
                 state.plan = new_graph.steps[state.name]
-            state.error = None
+            if state.error is not None:  # its run-time expansion failed: nothing ran, decide again
+                state.error, state.decided, state.jobs, state.succeeded = None, False, [], 0
+                continue
             for job in state.jobs:
                 if job.status == FAILED:
                     job.status, job.started, job.ended = PENDING, None, None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from gcsapply.emulator import EmulatorServer
+from gcsapply.emulator import EmulatorServer, lifecycle
 from gcsapply.emulator.lifecycle import TRANSITIONS, Facts, allowed, simulate
 from gcsapply.template.parse import parse_template
 
@@ -63,3 +63,29 @@ def test_a_served_emulator_keeps_its_clock_offset_across_restarts(tmp_path):
         assert first.clock.offset == 3600
     with EmulatorServer(db) as second:
         assert second.clock.offset == 3600
+
+
+GET_RESULT = """\
+version: genecontainer_0_1
+workflow:
+  a: {tool: x:1, commands: ["echo 1 2 3"]}
+  b:
+    tool: x:1
+    commands_iter:
+      command: echo ${1}
+      vars_iter: ['get_result(a, " ")']
+    depends: [{target: a}]
+"""
+
+
+def test_a_retry_after_a_failed_run_time_expansion_decides_the_step_again(monkeypatch):
+    graph = parse_template(GET_RESULT).expand({})
+    monkeypatch.setattr(lifecycle, "MAX_RESULT_BYTES", 3)  # a's stdout "1 2 3\n" is too large
+    failed = simulate(graph, _facts(), 200)
+    assert failed.status == "Failed" and failed.steps["b"].error
+    retried = simulate(graph, _facts(ops=[{"action": "retry", "at": 200.0}]), 300)
+    assert retried.status == "Failed"  # b is expanded again and fails again; it never "succeeds"
+    assert [e.kind for e in retried.events].count("StepFailed") == 2
+    assert not retried.steps["b"].finished
+    monkeypatch.setattr(lifecycle, "MAX_RESULT_BYTES", 1024)
+    assert [len(s.jobs) for s in simulate(graph, _facts(), 200).steps.values()] == [1, 3]
