@@ -17,6 +17,7 @@ from gcsapply.apply_journal import ApplyRecorder, resolve_pending
 from gcsapply.apply_render import render_counts, render_outcome_line, render_summary
 from gcsapply.clock import SystemClock
 from gcsapply.config import open_target
+from gcsapply.config import state_path as configured_state_path
 from gcsapply.engine import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
 from gcsapply.engine_calls import CallContext, perform_change
 from gcsapply.errors import (EXIT_ERROR, EXIT_OK, ApplyFailedError, Interrupted,
@@ -74,7 +75,7 @@ def run_apply(root: Path, settings: ApplySettings, console: Console, *, clock=No
     if not 1 <= parallelism <= MAX_PARALLELISM:
         raise UsageError(f"--parallelism must be between 1 and {MAX_PARALLELISM}, "
                          f"not {parallelism}")
-    state_path = Path(root) / stack.state_path
+    state_path = configured_state_path(stack)
     stop = threading.Event()  # set by the first signal; token-bucket waits end on it too
     target = open_target(stack, clock=clock, emulator_factory=emulator_factory, stop_event=stop)
     try:
@@ -83,13 +84,13 @@ def run_apply(root: Path, settings: ApplySettings, console: Console, *, clock=No
         with lock:
             for warning in lock.warnings:
                 console.err(f"warning: {warning}")
-            return _locked_apply(root, loaded, target, state_path, settings, console, clock,
-                                 stop, parallelism)
+            return _locked_apply(loaded, target, state_path, settings, console, clock, stop,
+                                 parallelism)
     finally:
         target.close()
 
 
-def _locked_apply(root, loaded, target, state_path, settings, console, clock, stop,
+def _locked_apply(loaded, target, state_path, settings, console, clock, stop,
                   parallelism) -> int:
     desired = loaded.desired
     binding = target.binding
@@ -101,7 +102,8 @@ def _locked_apply(root, loaded, target, state_path, settings, console, clock, st
             console.err(f"journal: {note}")
         state = recorder.close()
         recorder = ApplyRecorder(state_path, state, clock, binding=binding)
-    live = fetch_live(target.api, desired, state, page_size=desired.stack.page_size)
+    live = fetch_live(target.api, desired, state, page_size=desired.stack.page_size,
+                      templates=loaded.templates)
     plan = build_plan(desired, live, state, settings.plan_options, templates=loaded.templates,
                       target_line=target.description)
     if settings.check_saved is not None:

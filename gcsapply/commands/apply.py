@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gcsapply.applying import ApplySettings, Console, run_apply
 from gcsapply.errors import StalePlanError, UsageError
+from gcsapply.commands.plan import options_from
 from gcsapply.plan import PlanOptions
 from gcsapply.render import compare_saved
 from gcsapply.waiting import parse_timeout
@@ -62,10 +63,7 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
         settings.check_saved = _check_saved(args.path)
         root = Path(saved["saved"]["stack_dir"])
     else:
-        settings.plan_options = PlanOptions(
-            targets=tuple(args.target), replace=tuple(args.replace),
-            relaunch_missing=args.relaunch_missing, allow_launches=args.allow_launches,
-            allow_deletes=args.allow_deletes)
+        settings.plan_options = options_from(args)
         root = args.path
     return run_apply(root, settings, terminal_console(), clock=clock,
                      emulator_factory=emulator_factory)
