@@ -28,8 +28,8 @@ _PART_ALIASES = {"workflow_source": "workflowSource", "workflow_inputs": "workfl
 def submit_execution(app: Emulator, req: Request) -> Response:
     params, files = _submission(req)
     env_name = params.get("env_name")
-    if not env_name:
-        raise MissingField("parameters.env_name (the Cromwell environment) is required")
+    if not isinstance(env_name, str) or not env_name:
+        raise MissingField("parameters.env_name (the Cromwell environment's name) is required")
     env = find_environment(app, req.project_id, env_name)
     if env is None or env["source"] != "cromwell":
         raise BadEnvironment(f"{env_name!r} is not a Cromwell environment of this project")

@@ -70,6 +70,9 @@ def test_stop_aborts_after_the_running_call(emulator, gcs):
 def test_submit_needs_a_cromwell_environment_and_a_wdl(gcs):
     assert_error(submit(gcs, env="default-cci"), 400, "GCS.4003112")
     assert_error(gcs.post("/v1/cromwell/executions", json={"parameters": {}}), 400, "GCS.4003111")
+    for env_name in (["cromwell-env"], {"name": "cromwell-env"}, 7):  # not a name: 400, not 500
+        assert_error(gcs.post("/v1/cromwell/executions", json={"parameters": {
+            "env_name": env_name, "workflow_source": WDL}}), 400, "GCS.4003111")
     assert_error(gcs.post("/v1/cromwell/executions",
                           json={"parameters": {"env_name": "cromwell-env"}}), 400, "GCS.4003111")
     by_json = gcs.post("/v1/cromwell/executions", json={"parameters": {
