@@ -7,6 +7,7 @@ passes, or on the first Ctrl-C/SIGTERM. It never cancels a run: the runs continu
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from gcsapply.progress import RunView
 DEFAULT_POLL_SECONDS = 10.0
 _SLICE_SECONDS = 0.5  # how often a real-time wait looks at the stop event
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
+_MIN_PREFIX = 4  # a shorter shared name prefix narrows the listing too little to bother
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,14 @@ def wait_for_runs(api, targets: Iterable[WaitTarget], *, clock, stop: threading.
 
 
 def poll_runs(api, targets: list[WaitTarget]) -> list[RunView]:
-    """One pass over the executions listing, reduced to the targets' views."""
+    """One pass over the executions listing, reduced to the targets' views.
+
+    When the runs share a name prefix (the members of one ExecutionSet do), the listing is
+    narrowed by it (the service's ``name`` filter is a substring match); ids decide anyway."""
     wanted = {target.gcs_id: target for target in targets}
+    prefix = os.path.commonprefix([target.gcs_name for target in targets])
     seen: dict[str, RunView] = {}
-    for item in api.list_executions():
+    for item in api.list_executions(name=prefix if len(prefix) >= _MIN_PREFIX else None):
         execution = item.get("execution") or {}
         target = wanted.get(execution.get("guid"))
         if target is None:

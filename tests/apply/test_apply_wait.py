@@ -99,3 +99,22 @@ def test_on_a_terminal_progress_redraws_one_block_in_place():
     assert written[0] == ("\x1b[2Kexecution/a  Running     0/2 jobs\n"
                           "\x1b[2Koverall: 0/1 runs finished, 0/2 jobs, 0:00:00 elapsed\n\x1b[J")
     assert written[1].startswith("\x1b[2F\x1b[2Kexecution/a  Succeeded   2/2 jobs\n")
+
+
+def test_waiting_for_the_members_of_an_execution_set_narrows_the_listing_by_their_prefix(gcs):
+    gcs.write({"a.yaml": execution("cohort-x", "s0"), "samples.csv": "id\nx1\nx2\nx3\n",
+               "set.yaml": """\
+                   apiVersion: gcsapply/v1
+                   kind: ExecutionSet
+                   metadata: {name: cohort}
+                   spec:
+                     samples: samples.csv
+                     key: id
+                     template: {workflow: hello, inputs: {sample: "{{ sample.id }}"}}
+                   """})
+    assert gcs.apply().code == 0  # cohort-x and the set's three members
+    gcs.write({"samples.csv": "id\nx1\nx2\nx3\nx4\nx5\n"})
+    result = gcs.apply("--wait")
+    assert result.code == 0, result.err
+    assert "Waiting for 2 run(s)" in result.out
+    assert result.out.rstrip().endswith("All 2 run(s) succeeded.")
