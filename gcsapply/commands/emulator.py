@@ -10,6 +10,7 @@ import threading
 from gcsapply.emulator import EmulatorCredentials, EmulatorServer
 from gcsapply.emulator.credentials import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
                                            EMBEDDED_SK, EMBEDDED_USER)
+from gcsapply.emulator.errors import EmulatorError
 from gcsapply.errors import UsageError
 
 SK_ENV = "GCSAPPLY_EMULATOR_SK"
@@ -46,16 +47,24 @@ def run(args) -> int:
     if getattr(args, "emulator_command", None) != "serve":
         raise UsageError("missing subcommand", hint="run 'gcsapply emulator serve --help'")
     credentials = _credentials(args)
-    server = EmulatorServer(args.db, host=args.host, port=args.port, credentials=credentials,
-                            job_seconds=args.job_seconds, reads_per_minute=args.reads_per_minute,
-                            writes_per_minute=args.writes_per_minute, latency_ms=args.latency_ms,
-                            fault_rate=args.fault_rate, fault_seed=args.fault_seed,
-                            execution_names=args.execution_names)
+    try:
+        server = EmulatorServer(args.db, host=args.host, port=args.port, credentials=credentials,
+                                job_seconds=args.job_seconds, reads_per_minute=args.reads_per_minute,
+                                writes_per_minute=args.writes_per_minute, latency_ms=args.latency_ms,
+                                fault_rate=args.fault_rate, fault_seed=args.fault_seed,
+                                execution_names=args.execution_names)
+    except EmulatorError as exc:  # a setting out of range
+        raise UsageError(exc.detail or exc.message, hint="see 'gcsapply emulator serve --help'") from None
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    server.start()
+    try:
+        server.start()
+    except (OSError, OverflowError) as exc:
+        server.stop()
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc}",
+                         hint="choose another --host/--port (--port 0 picks a free one)") from None
     try:
         print(f"gcsapply emulator listening on {server.url}", flush=True)
         print(f"  database: {server.db_path}", flush=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from gcsapply.client.auth import AkSkAuth
@@ -71,3 +73,46 @@ def test_half_a_key_pair_is_a_usage_error(capsys, monkeypatch):
 def test_emulator_without_a_subcommand_is_a_usage_error(capsys):
     assert main(["emulator"]) == 1
     assert "serve" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags,named", [
+    (["--fault-rate", "2"], "fault_rate"), (["--job-seconds", "-1"], "job_seconds"),
+    (["--latency-ms", "nan"], "latency_ms"), (["--reads-per-minute", "-5"], "reads_per_minute"),
+    (["--port", "99999"], "99999")])
+def test_an_out_of_range_setting_is_a_usage_error_not_an_internal_one(tmp_path, capsys, flags, named):
+    assert main(["emulator", "serve", "--db", str(tmp_path / "e.sqlite"), *flags]) == 1
+    err = capsys.readouterr().err
+    assert named in err and "internal error" not in err and "Traceback" not in err
+
+
+def test_a_port_in_use_is_a_usage_error(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulator", "serve", "--db", str(tmp_path / "e.sqlite"), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "internal error" not in err
+
+
+def test_serve_takes_every_flag(tmp_path):
+    process = _serve(tmp_path, "--host", "127.0.0.1", "--port", "0", "--job-seconds", "2.5",
+                     "--reads-per-minute", "600", "--writes-per-minute", "300", "--latency-ms", "1",
+                     "--fault-rate", "0.25", "--fault-seed", "7", "--execution-names", "any",
+                     "--ak", "FLAGAK", "--sk", "flag-secret-key", "--user", "carol",
+                     "--password", "flag-password", "--domain", "flags")
+    try:
+        url = process.stdout.readline().rsplit(" ", 1)[1].strip()
+        settings = requests.get(url + "/_emulator/faults", timeout=10).json()
+        token = requests.post(url + "/v3/auth/tokens", timeout=10, json={"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "carol", "password": "flag-password", "domain": {"name": "flags"}}}},
+            "scope": {"project": {"name": "cn-north-4"}}}})
+    finally:
+        out, err = _stop(process)
+    assert settings == {"job_seconds": 2.5, "reads_per_minute": 600, "writes_per_minute": 300,
+                        "latency_ms": 1.0, "fault_rate": 0.25, "fault_seed": 7,
+                        "execution_names": "any"}
+    assert token.status_code == 201 and token.headers["X-Subject-Token"]
+    assert "access key FLAGAK" in out and "user carol in domain flags" in out
+    assert "flag-secret-key" not in out + err and "flag-password" not in out + err
