@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from gcsapply.client import signing
+from gcsapply.client.session import parse_error_body
 from gcsapply.clock import SystemClock
 from gcsapply.errors import ApiError, ServerError, TransportError, api_error_class
 
@@ -163,28 +164,13 @@ def _iam_error(response: requests.Response, operation: str) -> ApiError:
                             "IAM answered without an X-Subject-Token header", operation=operation)
         error.response = response
         return error
-    code, message, request_id = _parse_iam_error_body(response)
+    code, message, request_id = parse_error_body(response)
     error = api_error_class(response.status_code)(
         response.status_code, code, message, request_id, operation=operation,
         hint="check HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME (or the SDK's username, "
              "password and domain_name) and the project")
     error.response = response
     return error
-
-
-def _parse_iam_error_body(response: requests.Response) -> tuple[str, str, str | None]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        if "error_code" in body or "error_msg" in body:
-            return str(body.get("error_code")), str(body.get("error_msg")), body.get("request_id")
-        nested = body.get("error")
-        if isinstance(nested, dict):
-            return (str(nested.get("code") or response.status_code),
-                    str(nested.get("message") or nested.get("title") or response.reason), body.get("request_id"))
-    return f"HTTP.{response.status_code}", f"IAM refused the token request ({response.reason})", None
 
 
 def _parse_expiry(response: requests.Response, default: float) -> float:

@@ -13,7 +13,7 @@ from gcsapply.client import signing
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession, parse_retry_after, path_template
 from gcsapply.clock import ManualClock
-from gcsapply.errors import (AuthError, BadRequestError, Interrupted, NotFoundError,
+from gcsapply.errors import (ApiError, AuthError, BadRequestError, Interrupted, NotFoundError,
                              RateLimitedError, ServerError, TransportError)
 
 
@@ -231,6 +231,21 @@ def test_token_auth_with_a_wrong_password_raises_auth_error_with_iam_details(scr
     assert caught.value.error_msg == "The username or password is wrong."
     assert caught.value.operation == "POST /v3/auth/tokens"
     assert len(scripted_server.requests) == 1
+
+
+@pytest.mark.parametrize("status,body,code,message", [
+    (401, {"error_msg": "Incorrect IAM authentication information"}, "HTTP.401",
+     "Incorrect IAM authentication information"),
+    (400, {"error_code": "IAM.0102", "error_msg": "bad scope", "request_id": "r1"}, "IAM.0102",
+     "bad scope"),
+    (502, "<html>bad gateway</html>", "HTTP.502", "non-JSON error body")])
+def test_iam_refusals_are_read_like_every_other_error_body(scripted_server, status, body, code, message):
+    scripted_server.answer((status, body))
+    auth = _token_auth(scripted_server, ManualClock())
+    with pytest.raises(ApiError) as caught:
+        auth.token()
+    assert caught.value.status == status and caught.value.error_code == code
+    assert message in caught.value.error_msg
 
 
 def test_token_auth_refreshes_a_token_shortly_before_it_expires(scripted_server):
