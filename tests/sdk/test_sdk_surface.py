@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import pytest
+import requests
 
 from gcsapply import sdk
 from gcsapply.sdk import CromwellClient, GCSClient
@@ -79,14 +81,35 @@ def test_clients_are_created_with_no_argument_or_an_endpoint_keyword(cls):
     assert cls() is not None
 
 
-def test_the_mutable_seed_defaults_are_never_mutated():
-    before = [p.default for p in inspect.signature(GCSClient.create_execution).parameters.values()]
-    body = sdk.execution_body("n", "w", "pvc", "", 0, {}, "", 720, "", [], [], ["exec_failed", "exec_succeeded"],
-                              "", "", "", "", "IfNotPresent", 3, "cci", "0")
+def _defaults(function) -> list:
+    return copy.deepcopy([p.default for p in inspect.signature(function).parameters.values()])
+
+
+MUTABLE_DEFAULTS = [GCSClient.create_execution, GCSClient.operate_execution,
+                    CromwellClient.create_execution, CromwellClient.delete_executions]
+
+
+def test_the_mutable_seed_defaults_are_never_mutated(emulator, gcs_client, cromwell_client, tmp_path):
+    before = [_defaults(f) for f in MUTABLE_DEFAULTS]  # copies: the defaults are shared objects
+    defaults = {p.name: p.default for p in inspect.signature(GCSClient.create_execution).parameters.values()
+                if p.default is not p.empty}
+    body = sdk.execution_body("n", "w", "pvc", **defaults)
     body["inputs_json"]["x"] = 1
     body["notification"]["events"].append("x")
-    after = [p.default for p in inspect.signature(GCSClient.create_execution).parameters.values()]
-    assert before == after
+    body["notification"]["endpoints"]["email"].append("x")
+    template = tmp_path / "hello.yaml"
+    template.write_text("version: genecontainer_0_1\nworkflow:\n  a: {tool: x:1, commands: [echo a]}\n")
+    workflow_id = gcs_client.create_workflow("hello", "lab", "", str(template)).json()["id"]
+    run = gcs_client.create_execution("run-1", workflow_id, "gene-sfs").json()["id"]
+    gcs_client.operate_execution(run, "cancel")
+    gcs_client.operate_execution(run, "retry")
+    with pytest.raises(requests.HTTPError):
+        cromwell_client.create_execution()  # no env_name: refused, defaults still untouched
+    with pytest.raises(requests.HTTPError):
+        cromwell_client.delete_executions()
+    assert [_defaults(f) for f in MUTABLE_DEFAULTS] == before
+    assert defaults["inputs_json"] == {} and defaults["email"] == []
+    assert defaults["events"] == ["exec_failed", "exec_succeeded"]
 
 
 def test_create_execution_arguments_map_to_the_rest_body():
