@@ -1,17 +1,17 @@
 """Field rules per kind, and diffs shown as ``path: old -> new`` (STYLE §5).
 
 Both sides are canonicalised first: keys sorted, numbers the API returns as strings turned back
-into numbers, server-filled fields dropped. What differs is then computed by ``deepdiff`` and
-flattened to :class:`~gcsapply.plan_model.FieldDiff` rows with dotted paths (``[i]`` for list
-items). Which fields update in place, which force a new version or run, which affect only the
-next launch and which live only in state is data: :data:`FIELD_RULES`.
+into numbers, server-filled fields dropped. What differs is then flattened to
+:class:`~gcsapply.plan_model.FieldDiff` rows with dotted paths (``[i]`` for list items): a
+changed scalar field is one row, nested values are walked by ``deepdiff``. Which fields update
+in place, which force a new version or run, which affect only the next launch and which live
+only in state is declared by each kind (``gcsapply.kinds``); this module adds what the API fills
+in or returns as strings (:data:`FIELD_RULES`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from deepdiff import DeepDiff
 
 from gcsapply.kinds import KINDS, Effect
 from gcsapply.plan_model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
@@ -83,12 +83,18 @@ def diff_fields(before: dict | None, after: dict | None, fields, *,
     right = _select(canonicalise(after or {}, rules), fields)
     if left == right:
         return ()
-    tree = DeepDiff(left, right, view="tree", verbose_level=2)
     rows = []
-    for levels in tree.values():
-        for level in levels:
-            path = format_diff_path(level.path(output_format="list"))
-            rows.append(FieldDiff(path, _value(level.t1), _value(level.t2)))
+    nested_left, nested_right = {}, {}
+    for field in sorted(set(left) | set(right)):
+        old, new = left.get(field, ABSENT), right.get(field, ABSENT)
+        if old == new:
+            continue
+        if isinstance(old, (dict, list)) or isinstance(new, (dict, list)):
+            nested_left[field], nested_right[field] = old, new
+        else:
+            rows.append(FieldDiff(field, old, new))
+    if nested_left:
+        rows += _deep_rows(nested_left, nested_right)
     return tuple(sorted(rows, key=lambda row: row.path))
 
 
@@ -138,6 +144,21 @@ def _flatten_into(rows, path, value):
             _flatten_into(rows, f"{path}[{index}]", item)
     else:
         rows.append((path, value))
+
+
+def _deep_rows(left: dict, right: dict) -> list[FieldDiff]:
+    """deepdiff walks nested values (inputs, labels, notification) down to the leaf."""
+    # Imported here, not at the top: deepdiff pulls in numpy and pydantic (about 0.35 s of
+    # CPU), and most plans only compare scalar fields. Not a cycle workaround.
+    from deepdiff import DeepDiff
+
+    tree = DeepDiff(left, right, view="tree", verbose_level=2)
+    rows = []
+    for levels in tree.values():
+        for level in levels:
+            path = format_diff_path(level.path(output_format="list"))
+            rows.append(FieldDiff(path, _value(level.t1), _value(level.t2)))
+    return rows
 
 
 def _select(view: dict, fields) -> dict:

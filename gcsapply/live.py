@@ -25,16 +25,18 @@ import yaml
 from gcsapply.errors import InputError, PlanRefusedError
 from gcsapply.live_model import LiveExecution, LiveState, LiveWorkflow
 from gcsapply.manifest.diagnostics import ERROR, Diagnostic
-from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK, DesiredStack
+from gcsapply.manifest.model import LABEL_STACK, DesiredStack
 from gcsapply.plan_context import base_name
 from gcsapply.state.file import State
 
 
 def fetch_live(api, desired: DesiredStack, state: State, *, page_size: int = 100,
-               templates: dict | None = None) -> LiveState:
-    """List what the plan needs; raise on foreign runs and unresolved references."""
+               templates: dict | None = None, keys: dict | None = None) -> LiveState:
+    """List what the plan needs; raise on foreign runs and unresolved references.
+
+    ``keys`` (address -> run key) saves recomputing the run keys."""
     workflows, public = _list_workflows(api, desired, state, page_size)
-    executions, users = _list_executions(api, desired, state, page_size)
+    executions, users = _list_executions(api, desired, state, page_size, keys or {})
     environments = tuple(sorted({e.get("name") for e in api.list_environments()
                                  if e.get("name")}))
     tools = tuple(sorted({_tool_ref(t) for scope in ("domain", "public")
@@ -103,9 +105,12 @@ def _list_workflows(api, desired: DesiredStack, state: State, page_size: int):
     return workflows, public
 
 
-def _list_executions(api, desired: DesiredStack, state: State, page_size: int):
+def _list_executions(api, desired: DesiredStack, state: State, page_size: int, keys: dict):
     stack = desired.stack.name
-    expected = {spec.gcs_name: spec for spec in desired.executions.values()}
+    expected = {}
+    for address, spec in desired.executions.items():
+        key = keys.get(address) or spec.key
+        expected[f"{spec.name}-{key[:8]}"] = (spec, key)
     known_ids, known_names = set(), set()
     for entry in state.resources.values():
         if entry.get("kind") == "Execution":
@@ -126,14 +131,15 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int):
         if not (ours or name in expected or name in known_names or guid in known_ids):
             continue
         record = _execution(execution)
-        spec = expected.get(name)
-        if spec is not None and guid not in known_ids and not _labels_match(record, spec, stack):
+        spec, key = expected.get(name, (None, None))
+        if spec is not None and guid not in known_ids and not _labels_match(record, key, stack):
             foreign.setdefault(name, record)
             continue
         if name in kept and not _prefer(record, kept[name], known_ids):
             continue
         kept[name] = record
-    clashes = [(expected[name], run) for name, run in sorted(foreign.items()) if name not in kept]
+    clashes = [(expected[name][0], run) for name, run in sorted(foreign.items())
+               if name not in kept]
     if clashes:
         raise PlanRefusedError(
             "runs with the names of this stack's runs belong to someone else:\n"
@@ -203,8 +209,8 @@ def _execution(execution: dict) -> LiveExecution:
         update_at=execution.get("update_at"))
 
 
-def _labels_match(run: LiveExecution, spec, stack: str) -> bool:
-    return run.stack == stack and run.key_label == f"v1-{spec.key[:40]}"
+def _labels_match(run: LiveExecution, key: str, stack: str) -> bool:
+    return run.stack == stack and run.key_label == f"v1-{key[:40]}"
 
 
 def _prefer(candidate: LiveExecution, current: LiveExecution, known_ids: set) -> bool:

@@ -13,7 +13,7 @@ import difflib
 from gcsapply.errors import GcsapplyError, PlanRefusedError, UsageError
 from gcsapply.live_model import LiveState
 from gcsapply.manifest.model import DesiredStack
-from gcsapply.plan_context import PlanContext, Section
+from gcsapply.plan_context import PlanContext, Section, run_keys
 from gcsapply.plan_executions import plan_executions
 from gcsapply.plan_model import (ACTION_ORDER, KIND_EXECUTION, KIND_WORKFLOW, Action, Change,
                                  Cost, Drift, FieldDiff, Plan, PlanOptions, PlanWarning, Reason)
@@ -22,24 +22,25 @@ from gcsapply.state.file import State
 
 __all__ = ["ACTION_ORDER", "KIND_EXECUTION", "KIND_WORKFLOW", "Action", "Change", "Cost",
            "Drift", "FieldDiff", "Plan", "PlanOptions", "PlanWarning", "Reason", "build_plan",
-           "compute_cost"]
+           "compute_cost", "run_keys"]
 
 LAUNCHES = (Action.CREATE, Action.RETRY)
 
 
 def build_plan(desired: DesiredStack, live: LiveState, state: State,
                options: PlanOptions | None = None, *, templates: dict | None = None,
-               target_line: str = "") -> Plan:
+               target_line: str = "", keys: dict | None = None) -> Plan:
     """Compare desired, live and state; return the :class:`Plan`.
 
     ``templates`` (workflow address -> Template) prices the launches; without it the cost is a
-    lower bound. Raises :class:`UsageError` for a ``--target``/``--replace`` address matching
+    lower bound. ``keys`` (address -> run key, :func:`run_keys`) saves recomputing them. Raises :class:`UsageError` for a ``--target``/``--replace`` address matching
     nothing, and :class:`PlanRefusedError` for what no apply may do (``--replace`` of a run,
     ``preventDestroy``, a template update of a workflow in use, launch/delete limits).
     """
     options = options or PlanOptions()
     _check_requested_addresses(desired, state, live, options)
     ctx = PlanContext(desired, live, state, options)
+    ctx._keys.update(keys or {})
     ctx.versions = resolve_versions(ctx)
     section = Section()
     section.extend(plan_current_workflows(ctx))

@@ -23,6 +23,28 @@ class PlanContext:
     options: PlanOptions
     versions: dict[str, WorkflowVersion] = field(default_factory=dict)  # spec.workflow -> version
     workflow_changes: dict[str, Change] = field(default_factory=dict)  # current-version changes
+    _keys: dict = field(default_factory=dict, repr=False)
+    _runs_by_base: dict | None = field(default=None, repr=False)
+
+    def key(self, spec) -> str:
+        """The run key of ``spec``, computed once per plan (it hashes canonical JSON)."""
+        key = self._keys.get(spec.address)
+        if key is None:
+            key = self._keys[spec.address] = spec.key
+        return key
+
+    def gcs_name(self, spec) -> str:
+        return f"{spec.name}-{self.key(spec)[:8]}"
+
+    def labelled_runs(self, name: str) -> list:
+        """Live runs labelled with this stack whose GCS name is ``<name>-<8 hex>``."""
+        if self._runs_by_base is None:
+            index: dict = {}
+            for run in self.live.executions.values():
+                if run.stack == self.stack_name:
+                    index.setdefault(base_name(run.name), []).append(run)
+            self._runs_by_base = index
+        return self._runs_by_base.get(name, [])
 
     @property
     def stack_name(self) -> str:
@@ -54,6 +76,12 @@ class Section:
         self.drift += other.drift
         self.warnings += other.warnings
         self.refusals += other.refusals
+
+
+def run_keys(desired: DesiredStack) -> dict[str, str]:
+    """address -> run key for every execution: computed once per command and shared by
+    ``fetch_live`` and ``build_plan`` (each key hashes canonical JSON)."""
+    return {address: spec.key for address, spec in desired.executions.items()}
 
 
 def base_name(gcs_name: str) -> str | None:

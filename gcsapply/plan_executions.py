@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gcsapply.diff import FIELD_RULES, diff_fields
-from gcsapply.live_model import ACTIVE, FAILED, FINISHED, STOPPING, LiveExecution
+from gcsapply.live_model import ACTIVE, FAILED, LiveExecution
 from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
 from gcsapply.plan_context import PlanContext, Section, base_name
 from gcsapply.plan_model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
@@ -31,34 +31,39 @@ class Decision:
     flag: str | None = None  # a drift observation or a warning code to raise with it
 
 
+# Every outcome of the table, made once (a plan of 10,000 runs decides 10,000 times).
+RELAUNCH = Decision(Action.CREATE, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
+MISSING = Decision(Action.NOOP, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
+NEVER_LAUNCH = Decision(Action.NOOP, Reason.DESIRED_CANCELLED)
+LAUNCH = Decision(Action.CREATE, Reason.NEW)
+CANCEL = Decision(Action.CANCEL, Reason.DESIRED_CANCELLED)
+UPDATE = Decision(Action.UPDATE, Reason.FIELDS_CHANGED)
+LEAVE = Decision(Action.NOOP)
+FAILED_ONCE = Decision(Action.NOOP, None, FLAG_RUN_FAILED)
+RETRY = Decision(Action.RETRY, Reason.PREVIOUS_RUN_FAILED)
+EXHAUSTED = Decision(Action.NOOP, None, FLAG_RETRIES_EXHAUSTED)
+
+
 def decide_execution(status: str | None, *, launched_before: bool, cancelled: bool,
                      mode: str, attempts: int, max_retries: int, priority_differs: bool,
                      relaunch_missing: bool = False) -> Decision:
     """One row of the decision table. ``status`` is the observed run's, None when absent."""
     if status is None:
         if launched_before:
-            if relaunch_missing and not cancelled:
-                return Decision(Action.CREATE, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
-            return Decision(Action.NOOP, Reason.DELETED_OUTSIDE, FLAG_DELETED_OUTSIDE)
-        if cancelled:
-            return Decision(Action.NOOP, Reason.DESIRED_CANCELLED)
-        return Decision(Action.CREATE, Reason.NEW)
+            return RELAUNCH if relaunch_missing and not cancelled else MISSING
+        return NEVER_LAUNCH if cancelled else LAUNCH
     if status in ACTIVE:
         if cancelled:
-            return Decision(Action.CANCEL, Reason.DESIRED_CANCELLED)
-        if priority_differs:
-            return Decision(Action.UPDATE, Reason.FIELDS_CHANGED)
-        return Decision(Action.NOOP)
+            return CANCEL
+        return UPDATE if priority_differs else LEAVE
     if status == FAILED:
         if cancelled:
-            return Decision(Action.NOOP, Reason.DESIRED_CANCELLED)
+            return NEVER_LAUNCH
         if mode != "untilSucceeded":
-            return Decision(Action.NOOP, None, FLAG_RUN_FAILED)
-        if attempts < max_retries:
-            return Decision(Action.RETRY, Reason.PREVIOUS_RUN_FAILED)
-        return Decision(Action.NOOP, None, FLAG_RETRIES_EXHAUSTED)
+            return FAILED_ONCE
+        return RETRY if attempts < max_retries else EXHAUSTED
     # STOPPING (never create over a run on its way out), FINISHED, or a status we do not know.
-    return Decision(Action.NOOP)
+    return LEAVE
 
 
 def plan_executions(ctx: PlanContext) -> Section:
@@ -81,11 +86,12 @@ def plan_executions(ctx: PlanContext) -> Section:
 
 def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set) -> Section:
     section = Section()
-    address, key = spec.address, spec.key
+    address, key = spec.address, ctx.key(spec)
+    gcs_name = ctx.gcs_name(spec)
     entry = ctx.state.entry(address)
     version = ctx.versions.get(spec.workflow)
-    after = execution_after(spec, ctx.stack_name, version)
-    run = ctx.live.executions.get(spec.gcs_name)
+    after = execution_after(spec, ctx.stack_name, version, key)
+    run = ctx.live.executions.get(gcs_name)
     if run is not None and run.key_label not in (None, f"v1-{key[:40]}"):
         run = None  # same name, another key: live.py refuses foreign runs, so this is a prefix clash
     launched_before = bool(entry and entry.get("key") == key and entry.get("gcs_id"))
@@ -97,7 +103,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set) -> Secti
         attempts=attempts, max_retries=spec.run_policy.max_retries,
         priority_differs=bool(run and run.priority != spec.priority),
         relaunch_missing=ctx.options.relaunch_missing)
-    superseded = _superseded(ctx, spec, entry, accounted)
+    superseded = _superseded(ctx, spec, key, entry, accounted)
     action, reason, diff = decision.action, decision.reason, ()
     before = _before(run, entry)
     if action is Action.CREATE and reason is Reason.NEW and superseded:
@@ -116,12 +122,12 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set) -> Secti
     gcs_id = run.id if run else None
     depends = _depends(ctx, spec, action)
     section.changes.append(Change(
-        address, KIND_EXECUTION, spec.name, spec.gcs_name, gcs_id, action, reason,
+        address, KIND_EXECUTION, spec.name, gcs_name, gcs_id, action, reason,
         before, after if action is not Action.DELETE else None, diff, depends,
         desired=spec, live=run.record() if run else None))
-    _flags(section, spec, decision, run, entry, version)
+    _flags(section, spec, gcs_name, decision, run, entry, version)
     if action is not Action.CREATE:
-        _next_run_warning(section, spec, entry, key)
+        _next_run_warning(section, spec, gcs_name, entry, key)
     section.changes += superseded
     return section
 
@@ -136,7 +142,7 @@ def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
     gone_reason = Reason.REQUESTED if ctx.options.destroy else Reason.REMOVED_FROM_MANIFESTS
     name = (entry or {}).get("name") or (spec.name if spec else address.split("/", 1)[1])
     gcs_id = (entry or {}).get("gcs_id")
-    gcs_name = (entry or {}).get("gcs_name") or (spec.gcs_name if spec else None)
+    gcs_name = (entry or {}).get("gcs_name") or (ctx.gcs_name(spec) if spec else None)
     if gcs_id is not None or (entry is None and gcs_name):
         run = ctx.live.find_execution(gcs_id, gcs_name)
         if entry is None and run is None:
@@ -172,17 +178,20 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
                   before, None, live=run.record())
 
 
-def _superseded(ctx: PlanContext, spec: ExecutionSpec, entry: dict | None,
+def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None,
                 accounted: set) -> list[Change]:
     """Earlier runs of this address under other keys: kept, each under its own address."""
-    records = list((entry or {}).get("superseded", []))
-    if entry and entry.get("gcs_id") and entry.get("key") != spec.key:
+    records = list(entry.get("superseded", ())) if entry else []
+    if entry and entry.get("gcs_id") and entry.get("key") != key:
         records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
                         "key": entry.get("key")})
+    current = f"{spec.name}-{key[:8]}"
+    refound = [run for run in ctx.labelled_runs(spec.name) if run.name != current]
+    if not records and not refound:
+        return []
     known = {r.get("gcs_id") for r in records}
-    for run in ctx.live.executions.values():  # re-found by their labels (state lost)
-        if run.stack == ctx.stack_name and run.name != spec.gcs_name \
-                and base_name(run.name) == spec.name and run.id not in known:
+    for run in refound:  # re-found by their labels (state lost)
+        if run.id not in known:
             records.append({"gcs_id": run.id, "gcs_name": run.name,
                             "key": _key_from_label(run)})
             known.add(run.id)
@@ -214,14 +223,15 @@ def _untracked(ctx: PlanContext, accounted: set) -> list[Drift]:
     return drift
 
 
-def _flags(section: Section, spec, decision: Decision, run, entry, version) -> None:
+def _flags(section: Section, spec, gcs_name: str, decision: Decision, run, entry,
+           version) -> None:
     address = spec.address
     if decision.flag == FLAG_DELETED_OUTSIDE:
         gcs_id = (entry or {}).get("gcs_id")
         relaunch = decision.action is Action.CREATE
         section.drift.append(Drift(
             address, "deleted-outside",
-            f"run {spec.gcs_name} ({gcs_id}) was launched by this stack and is gone from GCS; "
+            f"run {gcs_name} ({gcs_id}) was launched by this stack and is gone from GCS; "
             + ("--relaunch-missing launches it again" if relaunch
                else "it is not relaunched (use --relaunch-missing to launch it again)")))
     elif decision.flag == FLAG_RUN_FAILED:
@@ -242,8 +252,8 @@ def _flags(section: Section, spec, decision: Decision, run, entry, version) -> N
             f"{version.gcs_name} (change runPolicy.rerunToken to run the new template)"))
 
 
-def _next_run_warning(section: Section, spec: ExecutionSpec, entry: dict | None,
-                      key: str) -> None:
+def _next_run_warning(section: Section, spec: ExecutionSpec, gcs_name: str,
+                      entry: dict | None, key: str) -> None:
     if not entry or entry.get("key") != key or not isinstance(entry.get("launch"), dict):
         return
     changed = diff_fields(entry["launch"], launch_settings(spec), RULES.next_run, rules=RULES)
@@ -252,7 +262,7 @@ def _next_run_warning(section: Section, spec: ExecutionSpec, entry: dict | None,
         section.warnings.append(PlanWarning(
             spec.address, "applies-to-next-run",
             f"{fields} changed; launch settings are not part of the run key, so this applies "
-            f"to the next run only ({spec.gcs_name} keeps its settings)"))
+            f"to the next run only ({gcs_name} keeps its settings)"))
 
 
 def _depends(ctx: PlanContext, spec: ExecutionSpec, action: Action) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Canonical views of desired resources: the ``after`` of a change, and what state records.
 
 Pure functions over the desired-state dataclasses. A view holds no absolute path and no
-timestamp, so the same manifests always give the same JSON plan.
+timestamp, so the same manifests always give the same JSON plan (renderers write views with
+sorted keys; diffs canonicalise them).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
+from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK, ExecutionSpec, WorkflowSpec
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def launch_settings(spec: ExecutionSpec) -> dict:
             "namespace": spec.namespace, "sfs_pvc_name": spec.sfs_pvc_name,
             "timeout": spec.timeout, "job_retry_count": spec.job_retry_count,
             "image_pull_policy": spec.image_pull_policy, "description": spec.description,
-            "labels": dict(sorted(spec.labels.items())),
+            "labels": dict(spec.labels),
             "notification": _sorted(spec.notification) if spec.notification else None}
 
 
@@ -48,19 +49,20 @@ def execution_policies(spec: ExecutionSpec) -> dict:
             "prevent_destroy": spec.prevent_destroy}
 
 
-def execution_after(spec: ExecutionSpec, stack_name: str, version: WorkflowVersion | None
-                    ) -> dict:
-    view = {"gcs_name": spec.gcs_name, "workflow": spec.workflow,
+def execution_after(spec: ExecutionSpec, stack_name: str, version: WorkflowVersion | None,
+                    key: str | None = None) -> dict:
+    key = key or spec.key
+    view = {"gcs_name": f"{spec.name}-{key[:8]}", "workflow": spec.workflow,
             "workflow_version": version.gcs_name if version else None,
-            "inputs": _sorted(spec.inputs), "priority": spec.priority,
+            "inputs": spec.inputs, "priority": spec.priority,
             "run_policy": {"mode": spec.run_policy.mode,
                            "max_retries": spec.run_policy.max_retries,
                            "rerun_token": spec.run_policy.rerun_token},
             "deletion_policy": spec.deletion_policy, "desired_state": spec.desired_state,
             "prevent_destroy": spec.prevent_destroy}
     view.update(launch_settings(spec))
-    view["labels"] = dict(sorted(spec.gcs_labels(stack_name).items()))
-    return dict(sorted(view.items()))
+    view["labels"] = {**spec.labels, LABEL_STACK: stack_name, LABEL_KEY: f"v1-{key[:40]}"}
+    return view
 
 
 def fingerprint(data) -> str:

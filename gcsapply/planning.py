@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.config import Target, open_target, state_path
 from gcsapply.live import fetch_live
 from gcsapply.manifest.build import LoadedStack, load_stack
-from gcsapply.plan import Plan, PlanOptions, build_plan
+from gcsapply.plan import Plan, PlanOptions, build_plan, run_keys
 from gcsapply.state.file import State
 from gcsapply.state.journal import read_current_state
 from gcsapply.state.lock import LOCK_NAME, read_lock
@@ -56,14 +58,33 @@ def prepare_plan(root: Path, options: PlanOptions | None = None, *, clock=None,
                          environ=environ, stop_event=stop_event)
     try:
         state.check_binding(target.binding, path=path)
+        keys = run_keys(loaded.desired)
         live = fetch_live(target.api, loaded.desired, state, page_size=stack.page_size,
-                          templates=loaded.templates)
+                          templates=loaded.templates, keys=keys)
         plan = build_plan(loaded.desired, live, state, options, templates=loaded.templates,
-                          target_line=target.description)
+                          target_line=target.description, keys=keys)
     except BaseException:
         target.close()
         raise
     return PreparedPlan(plan, loaded, state, path, target, pending, notes)
+
+
+@contextmanager
+def fewer_collections(threshold: int = 50_000):
+    """Run a plan with the cyclic garbage collector mostly out of the way.
+
+    Planning allocates many small, acyclic objects (a record, a view and a change per run);
+    the default collector thresholds make it rescan them over and over, a quarter of the CPU
+    of a 10,000-run plan. Objects alive on entry are frozen; settings are restored on exit.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def _lock_notes(path: Path) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
 from gcsapply.manifest.diagnostics import sort_diagnostics
 from gcsapply.plan import PlanOptions
-from gcsapply.planning import prepare_plan
+from gcsapply.planning import fewer_collections, prepare_plan
 from gcsapply.render import render_json, render_saved_plan, render_text
 from gcsapply.render_markdown import render_markdown
 from gcsapply.state.file import write_text_atomic
@@ -52,8 +52,8 @@ def options_from(args) -> PlanOptions:
 def run(args, *, clock=None, emulator_factory=None) -> int:
     options = options_from(args)
     machine = args.json or args.markdown
-    with prepare_plan(args.dir, options, clock=clock,
-                      emulator_factory=emulator_factory) as prepared:
+    with fewer_collections(), prepare_plan(args.dir, options, clock=clock,
+                                           emulator_factory=emulator_factory) as prepared:
         plan = prepared.plan
         for diagnostic in sort_diagnostics(prepared.loaded.diagnostics):
             print(diagnostic.render(), file=sys.stderr)
