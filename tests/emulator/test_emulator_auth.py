@@ -65,6 +65,18 @@ def test_an_x_sdk_date_20_minutes_old_gets_401_apigw_0303(emulator):
     assert "15 minutes" in body["error_msg"]
 
 
+@pytest.mark.parametrize("offset_s,status", [(-20 * 60, 401), (20 * 60, 401), (-15 * 60 + 1, 200),
+                                             (15 * 60 - 1, 200), (15 * 60 + 1, 401)])
+def test_the_x_sdk_date_window_is_15_minutes_in_both_directions(emulator, offset_s, status):
+    skewed = ManualClock(emulator.clock.now() + offset_s)
+    gcs = Gcs(emulator, AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, EMBEDDED_PROJECT_ID, clock=skewed))
+    response = gcs.get("/v1/tools")
+    if status == 401:
+        assert_error(response, 401, "APIGW.0303")
+    else:
+        assert response.status_code == 200, response.text
+
+
 def test_a_missing_or_malformed_x_sdk_date_gets_401_apigw_0303(emulator):
     header = "SDK-HMAC-SHA256 Access=X, SignedHeaders=host;x-sdk-date, Signature=00"
     missing = requests.get(emulator.url + "/v1/tools", headers={"Authorization": header}, timeout=10)

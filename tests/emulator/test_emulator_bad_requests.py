@@ -1,13 +1,15 @@
-"""Nasty requests get Huawei-shaped 4xx answers, never a 500 or a traceback."""
+"""Nasty requests get Huawei-shaped 4xx answers, never a 500 or a traceback; concurrent
+writes keep the uniqueness rules."""
 
 from __future__ import annotations
 
 import socket
 import struct
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from emulator_helpers import SIMPLE, assert_error
+from emulator_helpers import SIMPLE, Gcs, assert_error
 
 
 @pytest.fixture
@@ -65,3 +67,30 @@ def test_a_client_resetting_its_connection_prints_no_traceback(emulator, gcs, ca
     assert gcs.get("/v1/tools").status_code == 200  # the server still serves
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err and "ConnectionResetError" not in captured.err
+
+
+def test_a_body_over_12_mb_gets_413_and_one_of_12_mb_is_read(gcs):
+    limit = 12 * 1024 * 1024
+    too_big = gcs.post("/v1/tools", data=b" " * (limit + 1), headers={"Content-Type": "application/json"})
+    assert_error(too_big, 413, "APIGW.0201")
+    at_limit = gcs.post("/v1/tools", data=b'{"name": "big"}'.ljust(limit),
+                        headers={"Content-Type": "application/json"})
+    assert at_limit.status_code == 201, at_limit.text
+
+
+def test_concurrent_creates_of_one_name_make_exactly_one_resource(emulator, workflow):
+    def attempt(path: str, **kwargs) -> int:
+        return Gcs(emulator).post(path, **kwargs).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = list(pool.map(lambda _: attempt("/v1/executions", json={
+            "name": "same-run", "workflow_id": workflow, "sfs_pvc_name": "s"}), range(16)))
+        flows = list(pool.map(lambda _: Gcs(emulator).upload("same-flow", SIMPLE).status_code,
+                              range(16)))
+        others = list(pool.map(lambda i: attempt("/v1/executions", json={
+            "name": f"run-{i}", "workflow_id": workflow, "sfs_pvc_name": "s"}), range(16)))
+    assert sorted(runs) == [201] + [409] * 15
+    assert sorted(flows) == [201] + [409] * 15
+    assert others == [201] * 16
+    listed = Gcs(emulator).get("/v1/executions").json()
+    assert listed["total_num"] == 17 and len({e["execution"]["guid"] for e in listed["executions"]}) == 17
