@@ -235,3 +235,59 @@ def _url(stack_dir: Path) -> str:
 GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_TEXT = (GOLDEN / "plan-fresh.txt").read_text("utf-8")  # URL stands for the emulator's
 GOLDEN_MARKDOWN = (GOLDEN / "plan-fresh.md").read_text("utf-8")
+
+
+def test_a_plan_of_300_seeded_runs_stays_within_the_call_budget(tmp_path, capsys, emulator,
+                                                               monkeypatch):
+    """DESIGN §9 at test size: calls <= ceil(runs / pageSize) + 10, list calls only."""
+    import math
+
+    import requests
+
+    from gcsapply.client.auth import AkSkAuth
+    from gcsapply.manifest.model import run_key
+    from gcsapply.manifest.names import member_name
+
+    for name, value in (("HW_ACCESS_KEY", EMBEDDED_AK), ("HW_SECRET_KEY", EMBEDDED_SK),
+                        ("HW_PROJECT_ID", EMBEDDED_PROJECT_ID)):
+        monkeypatch.setenv(name, value)
+    runs, page_size = 300, 40
+    root = tmp_path / "big"
+    (root / "templates").mkdir(parents=True)
+    template = ("version: genecontainer_0_1\ninputs:\n  sample: {type: string, default: S}\n"
+                "workflow:\n  align:\n    tool: bwa:0.7.12\n    commands: ['echo ${sample}']\n")
+    (root / "templates" / "align.yaml").write_text(template)
+    (root / "stack.yaml").write_text(
+        f"apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {{name: big}}\nspec:\n"
+        f"  endpoint: {emulator.url}\n  pageSize: {page_size}\n")
+    (root / "align.yaml").write_text(
+        "apiVersion: gcsapply/v1\nkind: Workflow\nmetadata: {name: align}\n"
+        "spec: {template: templates/align.yaml}\n---\n"
+        "apiVersion: gcsapply/v1\nkind: ExecutionSet\nmetadata: {name: cohort}\nspec:\n"
+        "  samples: samples.csv\n  key: sample\n  template:\n    workflow: align\n"
+        "    sfsPvcName: gene-sfs\n    inputs: {sample: '{{ sample.sample }}'}\n")
+    samples = [f"S{i:04d}" for i in range(runs)]
+    (root / "samples.csv").write_text("sample\n" + "\n".join(samples) + "\n")
+    wf = load_stack(root).desired.workflows["workflow/align"]
+    groups = []
+    for sample in samples:
+        key = run_key("align", {"sample": sample})
+        name = f"{member_name('cohort', sample)}-{key[:8]}"
+        if not name[-1].isdigit():  # the seed API names runs <prefix><i>: launch the rest
+            continue
+        groups.append({"count": 1, "workflow": wf.gcs_name, "name_prefix": name[:-1],
+                       "start_index": int(name[-1]), "inputs": {"sample": sample},
+                       "labels": {LABEL_STACK: "big", LABEL_KEY: f"v1-{key[:40]}"}})
+    http = requests.Session()
+    http.auth = AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, EMBEDDED_PROJECT_ID, clock=emulator.clock)
+    seeded = http.post(f"{emulator.url}/_emulator/seed", timeout=30, json={
+        "workflows": [{"name": wf.gcs_name, "template": template}], "executions": groups})
+    assert seeded.status_code == 201, seeded.text
+    emulator.reset_stats()
+    code, out, err = _plan(capsys, root, "--json")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert (summary["create"], summary["noop"]) == (runs - len(groups), len(groups) + 1)
+    stats = {k: v for k, v in emulator.stats().items() if v}
+    assert set(stats) == LIST_CALLS
+    assert sum(stats.values()) <= math.ceil(runs / page_size) + 10
