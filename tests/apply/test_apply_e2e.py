@@ -54,15 +54,20 @@ def test_a_removed_run_is_forgotten_and_left_in_gcs(gcs):
     assert gcs.plan_exitcode() == 0
 
 
-def test_a_removed_run_under_deletion_policy_delete_is_cancelled_then_deleted(gcs):
+def test_a_removed_run_under_deletion_policy_delete_is_cancelled_then_deleted(make_gcs):
+    gcs = make_gcs(job_seconds=3600)
     gcs.write({"a.yaml": execution("a", "s1"),
                "b.yaml": execution("b", "s2", extra="deletionPolicy: delete\n")})
     assert gcs.apply().code == 0
-    gcs.clock.advance(15)  # b is running now
+    gcs.clock.advance(15)
+    assert {r["execution"]["status"] for r in gcs.executions()} == {"Running"}
     gcs.write({"b.yaml": None})
     result = gcs.apply()
     assert result.code == 0, result.err
     assert "execution/b: delete succeeded" in result.out
+    stats = gcs.servers[-1].stats()
+    assert stats["PUT /v1/executions/{execution_id}"] == 1  # the cancel, sent first
+    assert stats["DELETE /v1/executions/{execution_id}"] == 1
     remaining = gcs.executions()
     assert [n.split("-")[0] for n in names(remaining)] == ["a"]
     assert gcs.plan_exitcode() == 0
