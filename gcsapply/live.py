@@ -55,13 +55,18 @@ def fetch_live(api, desired: DesiredStack, state: State, *, page_size: int = 100
 def check_references(desired: DesiredStack, live: LiveState, templates: dict) -> list[Diagnostic]:
     """Environments, tools and ``{id: ...}`` workflows that do not exist in GCS."""
     diagnostics = []
+    unknown: dict[str, list] = {}
     for spec in sorted(desired.executions.values(), key=lambda s: s.name):
         if spec.environment and spec.environment not in live.environments:
-            diagnostics.append(_missing(spec.source, "unknown-environment",
-                                        f"environment '{spec.environment}' does not exist",
-                                        "spec.environment",
-                                        _hint(spec.environment, live.environments,
-                                              "environments")))
+            unknown.setdefault(spec.environment, []).append(spec)
+    for environment, specs in sorted(unknown.items()):
+        users = ", ".join(s.address for s in specs[:3]) + (
+            f" and {len(specs) - 3} more" if len(specs) > 3 else "")
+        diagnostics.append(_missing(specs[0].source, "unknown-environment",
+                                    f"environment '{environment}' does not exist (used by "
+                                    f"{users})", "spec.environment",
+                                    _hint(environment, live.environments, "environments")))
+    for spec in sorted(desired.executions.values(), key=lambda s: s.name):
         if spec.workflow.startswith("id:") and live.workflow_by_id(spec.workflow[3:]) is None:
             diagnostics.append(_missing(spec.source, "unknown-workflow-id",
                                         f"no workflow with id {spec.workflow[3:]} in the project",
