@@ -12,6 +12,7 @@ error (the engine continues with independent changes).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 
@@ -93,6 +94,13 @@ def _create_workflow(change, ctx: CallContext) -> Outcome:
     return _done(change, gcs_id, "adopted after an unknown outcome" if adopted else "created")
 
 
+def _replace_workflow(change, ctx: CallContext) -> Outcome:
+    """``--replace``: delete the workflow (plan refuses this while runs use it), upload anew."""
+    if change.gcs_id:
+        _delete_workflow(change, ctx, final=False)
+    return _create_workflow(dataclasses.replace(change, gcs_id=None), ctx)
+
+
 def _update_workflow(change, ctx: CallContext) -> Outcome:
     spec = change.desired
     paths = {diff.path.split(".")[0].split("[")[0] for diff in change.diff}
@@ -111,7 +119,7 @@ def _update_workflow(change, ctx: CallContext) -> Outcome:
     return _done(change, change.gcs_id, "updated")
 
 
-def _delete_workflow(change, ctx: CallContext) -> Outcome:
+def _delete_workflow(change, ctx: CallContext, *, final: bool = True) -> Outcome:
     def send():
         try:
             ctx.api.delete_workflow(change.gcs_id)
@@ -122,7 +130,7 @@ def _delete_workflow(change, ctx: CallContext) -> Outcome:
     def landed():
         return None if find_workflow(ctx.api, change.gcs_name, gcs_id=change.gcs_id) else change.gcs_id
 
-    _send_resolving(change, ctx, "delete_workflow", send, landed)
+    _send_resolving(change, ctx, "delete_workflow", send, landed, final=final)
     return _done(change, change.gcs_id, "deleted")
 
 
@@ -139,7 +147,7 @@ def _create_execution(change, ctx: CallContext) -> Outcome:
 
     gcs_id, adopted = _send_resolving(change, ctx, "create_execution",
                                       lambda: ctx.api.create_execution(body), landed,
-                                      conflict_lookup=landed, workflow_id=workflow_id,
+                                      refused_lookup=landed, workflow_id=workflow_id,
                                       extra={"labels": labels, "workflow_id": workflow_id})
     return _done(change, gcs_id, "adopted after an unknown outcome" if adopted else "launched")
 
@@ -164,14 +172,15 @@ def _retry_execution(change, ctx: CallContext) -> Outcome:
 
 
 def _cancel_execution(change, ctx: CallContext) -> Outcome:
-    _operate(change, ctx, "cancel", _priority(change),
+    # a run that finished since the plan refuses the cancel: it is stopped, which was the aim
+    _operate(change, ctx, "cancel", _priority(change), accept_refusal=True,
              took_effect=lambda item: run_status(item) not in ACTIVE)
     return _done(change, change.gcs_id, "cancel requested")
 
 
 def _delete_execution(change, ctx: CallContext) -> Outcome:
     if run_status(change.live) in ACTIVE:
-        _operate(change, ctx, "cancel", _priority(change), final=False,
+        _operate(change, ctx, "cancel", _priority(change), final=False, accept_refusal=True,
                  took_effect=lambda item: run_status(item) not in ACTIVE)
 
     def send():
@@ -192,7 +201,7 @@ def _delete_execution(change, ctx: CallContext) -> Outcome:
 
 HANDLERS = {
     ("workflow", "create"): _create_workflow,
-    ("workflow", "replace"): _create_workflow,
+    ("workflow", "replace"): _replace_workflow,
     ("workflow", "update"): _update_workflow,
     ("workflow", "delete"): _delete_workflow,
     ("execution", "create"): _create_execution,
@@ -204,7 +213,7 @@ HANDLERS = {
 
 
 def _operate(change, ctx: CallContext, action: str, priority: int, *, took_effect,
-             final: bool = True) -> None:
+             final: bool = True, accept_refusal: bool = False) -> None:
     """operate_execution with the run's priority; an unknown outcome is re-read, not resent."""
 
     timeout = _timeout(change)
@@ -220,16 +229,20 @@ def _operate(change, ctx: CallContext, action: str, priority: int, *, took_effec
         return change.gcs_id if took_effect(found) else None
 
     _send_resolving(change, ctx, f"operate_execution:{action}", send, landed, final=final,
-                    extra={"priority": priority})
+                    refused_lookup=landed if accept_refusal else None,
+                    refused_statuses=(400, 409), extra={"priority": priority})
 
 
 def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
-                    conflict_lookup=None, final: bool = True, workflow_id: str | None = None,
-                    extra: dict | None = None) -> tuple[str, bool]:
+                    refused_lookup=None, refused_statuses=(409,), final: bool = True,
+                    workflow_id: str | None = None, extra: dict | None = None
+                    ) -> tuple[str, bool]:
     """Journal, send, and resolve an unknown outcome by lookup before any resend.
 
-    Returns (GCS id, adopted) where adopted means an earlier send turned out to have landed.
-    The end entry of a ``final`` call carries the change's state updates.
+    Returns (GCS id, adopted) where adopted means what the call wanted is already so: an
+    earlier send landed, or (``refused_lookup``, on a refusal with ``refused_statuses``) the
+    name is already ours / the run already stopped. The end entry of a ``final`` call carries
+    the change's state updates.
     """
     entry_id = ctx.recorder.begin(change, call, **(extra or {}))
 
@@ -254,7 +267,8 @@ def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
                 return found, True
             continue  # the lookup shows it did not land: sending again cannot duplicate
         except ApiError as exc:
-            found = conflict_lookup() if conflict_lookup and exc.status == 409 else None
+            found = _lookup(refused_lookup) if refused_lookup and exc.status in refused_statuses \
+                else None
             if found:
                 finish(True, found, adopted=True, attempts=attempt)
                 return found, True

@@ -181,3 +181,14 @@ def test_a_second_apply_fails_naming_the_lock_holder(gcs):
     assert "command 'gcsapply apply prod'" in result.err
     assert f"gcsapply state unlock {gcs.root}" in result.err
     assert gcs.executions() == []
+
+
+def test_replace_deletes_and_uploads_a_workflow_that_no_run_uses(gcs):
+    assert gcs.apply().code == 0
+    [before] = gcs.workflows()
+    result = gcs.apply("--replace", "workflow/hello")
+    assert result.code == 0, result.err
+    assert "workflow/hello: replace succeeded" in result.out
+    [after] = gcs.workflows()
+    assert after["name"] == before["name"] and after["id"] != before["id"]
+    assert gcs.plan_exitcode() == 0

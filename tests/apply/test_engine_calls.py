@@ -172,3 +172,17 @@ def test_every_operate_carries_the_manifest_priority(api, engine, emulator):
     [after] = runs_named(api, spec.gcs_name)
     assert after["execution"]["priority"] == 7
     assert after["execution"]["status"] in ("Cancelling", "Cancelled")
+
+
+def test_a_cancel_refused_because_the_run_already_finished_counts_as_done(api, engine, emulator):
+    spec = execution_spec("a", "s1", priority=3)
+    outcomes = engine([create(workflow_spec()), create(spec, ["workflow/hello"])])
+    [live] = runs_named(api, spec.gcs_name)  # planned while it was still running...
+    emulator.clock.advance(600)  # ...and it finished before the cancel was sent
+    cancel = Change(spec.address, "Execution", "a", spec.gcs_name,
+                    outcomes["execution/a"].gcs_id, Action.CANCEL, None, None, None, (),
+                    desired=spec, live=live)
+    outcomes = engine([cancel])
+    assert outcomes["execution/a"].result == SUCCEEDED
+    [after] = runs_named(api, spec.gcs_name)
+    assert after["execution"]["status"] == "Succeeded"
