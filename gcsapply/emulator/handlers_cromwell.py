@@ -192,7 +192,7 @@ def _json_text(value, what: str) -> dict:
         return {"location": text}
     try:
         parsed = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BadBody(f"workflow {what} must be a JSON object") from None
     if not isinstance(parsed, dict):
         raise BadBody(f"workflow {what} must be a JSON object")

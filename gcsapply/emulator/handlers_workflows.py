@@ -11,6 +11,7 @@ from gcsapply.emulator.errors import (BadBody, BadField, BadQuery, BadTemplate, 
                                       WorkflowNotFound)
 from gcsapply.emulator.rules import (VENDOR_FORBIDDEN, check_file_name, check_name, check_text,
                                      iso, page, parse_bool_arg, parse_paging)
+from gcsapply.emulator.template_limits import template_shape_problem
 from gcsapply.emulator.wire import Request, Response
 from gcsapply.template.parse import parse_template
 
@@ -166,6 +167,9 @@ def validate_workflow(app: Emulator, req: Request) -> Response:
     if not isinstance(content, dict):
         raise BadBody("workflow_content must be the template as a JSON object")
     text = json.dumps({k: v for k, v in content.items() if k != "metadata"}, ensure_ascii=False)
+    shape = template_shape_problem(text.encode("utf-8"))
+    if shape is not None:
+        raise BadTemplate(f"workflow_content: {shape}")
     problems = [d for d in parse_template(text, "workflow_content").validate(strict=False)
                 if d.is_error]
     return Response.json(200, {"valid": not problems, "errors": [
@@ -184,6 +188,9 @@ def get_workflow_row(app: Emulator, project_id: str, workflow_id: str, *,
 
 def validate_template(content: bytes, filename: str) -> None:
     """The service's lenient check: the grammar's [DOC] rules only; never tools, PVCs, namespaces."""
+    shape = template_shape_problem(content)
+    if shape is not None:
+        raise BadTemplate(f"{filename}: {shape}")
     problems = [d for d in parse_template(content, filename).validate(strict=False) if d.is_error]
     if problems:
         shown = "; ".join(f"line {d.line}: {d.message}" if d.line else d.message
@@ -209,7 +216,7 @@ def workflow_view(row: dict) -> dict:
 def _resource(text: str) -> dict:
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadBody(f"the 'resource' part is not valid JSON ({exc})") from None
     if not isinstance(value, dict):
         raise BadBody("the 'resource' part must be a JSON object")

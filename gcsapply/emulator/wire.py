@@ -53,7 +53,7 @@ class Request:
             return {}
         try:
             value = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise BadBody(f"the body is not valid JSON ({exc})") from None
         if not isinstance(value, dict):
             raise BadBody("the body must be a JSON object")
