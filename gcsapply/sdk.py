@@ -24,8 +24,8 @@ from pathlib import Path
 
 import requests
 
-from gcsapply.client.api import (cromwell_parts, flatten_tools, iterate_pages, usage_query,
-                                 workflow_parts)
+from gcsapply.client.api import (cromwell_parts, flatten_tools, iterate_pages, path_id,
+                                 usage_query, workflow_parts)
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession
 from gcsapply.errors import ApiError, ConfigError, TransportError
@@ -139,7 +139,7 @@ class GCSClient(_Client):
         return self._list("/v1/environments", "environments", "guid", lambda items: {"environments": items})
 
     def get_environment(self, environment_id):
-        return self._send("GET", f"/v1/environments/{environment_id}")
+        return self._send("GET", f"/v1/environments/{path_id(environment_id)}")
 
     # -- workflows ------------------------------------------------------------------------
     def create_workflow(self, name, vendor, description, file_obj, epid='0'):
@@ -150,7 +150,7 @@ class GCSClient(_Client):
         return self._send("POST", "/v1/workflows", files=workflow_parts(resource, filename, content))
 
     def delete_workflow(self, workflow_id):
-        return self._send("DELETE", f"/v1/workflows/{workflow_id}")
+        return self._send("DELETE", f"/v1/workflows/{path_id(workflow_id)}")
 
     def update_workflow(self, workflow_id, file_obj=None, vendor=None, description=None):
         """Fields left as None stay unchanged; ``file_obj`` replaces the template."""
@@ -159,24 +159,24 @@ class GCSClient(_Client):
         if file_obj is not None:
             filename, content = _read_file(file_obj)
             resource["filename"] = filename
-        return self._send("PUT", f"/v1/workflows/{workflow_id}",
+        return self._send("PUT", f"/v1/workflows/{path_id(workflow_id)}",
                           files=workflow_parts(resource, filename, content))
 
     def download_workflow(self, workflow_id):
         """The template's bytes are ``response.content``."""
-        return self._send("GET", f"/v1/workflows/{workflow_id}/archive")
+        return self._send("GET", f"/v1/workflows/{path_id(workflow_id)}/archive")
 
     def get_workflows(self):
         return self._list("/v1/workflows", "workflow", "id", lambda items: {"workflow": items})
 
     def get_workflow(self, workflow_id):
-        return self._send("GET", f"/v1/workflows/{workflow_id}")
+        return self._send("GET", f"/v1/workflows/{path_id(workflow_id)}")
 
     def get_workflow_inputs(self, workflow_id):
-        return self._send("GET", f"/v1/workflows/{workflow_id}/inputs")
+        return self._send("GET", f"/v1/workflows/{path_id(workflow_id)}/inputs")
 
     def get_workflow_tools(self, workflow_id):
-        return self._send("GET", f"/v1/workflows/{workflow_id}/tools")
+        return self._send("GET", f"/v1/workflows/{path_id(workflow_id)}/tools")
 
     # -- executions -----------------------------------------------------------------------
     def create_execution(self, name, workflow_id, sfs_pvc_name, cluster_id="", priority=0, inputs_json={},
@@ -190,10 +190,10 @@ class GCSClient(_Client):
         return self._send("POST", "/v1/executions", json=body)
 
     def delete_execution(self, execution_id):
-        return self._send("DELETE", f"/v1/executions/{execution_id}")
+        return self._send("DELETE", f"/v1/executions/{path_id(execution_id)}")
 
     def get_execution(self, execution_id):
-        return self._send("GET", f"/v1/executions/{execution_id}")
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}")
 
     def get_executions(self, priority_sort=""):
         """Every execution; ``priority_sort``: "" (newest first), "desc" or "asc"."""
@@ -202,35 +202,35 @@ class GCSClient(_Client):
                           {"priority_sort": priority_sort or None})
 
     def get_execution_inputs(self, execution_id):
-        return self._send("GET", f"/v1/executions/{execution_id}/inputs")
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}/inputs")
 
     def get_execution_outputs(self, execution_id):
-        return self._send("GET", f"/v1/executions/{execution_id}/outputs")
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}/outputs")
 
     def get_execution_events(self, execution_id):
-        return self._send("GET", f"/v1/executions/{execution_id}/events")
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}/events")
 
     def operate_execution(self, execution_id, action, priority=0, timeout=720, inputs_json={}):
         """``action``: ``cancel`` or ``retry`` (``inputs_json`` only matters for retry)."""
         body = {"action": action, "priority": priority, "timeout": timeout}
         if inputs_json:
             body["inputs_json"] = dict(inputs_json)
-        return self._send("PUT", f"/v1/executions/{execution_id}", json=body)
+        return self._send("PUT", f"/v1/executions/{path_id(execution_id)}", json=body)
 
     # -- tools ----------------------------------------------------------------------------
     def get_tool(self, tool_id):
-        return self._send("GET", f"/v1/tools/{tool_id}")
+        return self._send("GET", f"/v1/tools/{path_id(tool_id)}")
 
     def get_tools(self):
         return self._list("/v1/tools", flatten_tools, "guid", lambda items: {"tools": [{"tool": items}]})
 
     # -- monitoring -----------------------------------------------------------------------
     def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
-        return self._send("GET", f"/v1/executions/{execution_id}/resource-usage",
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}/resource-usage",
                           params=usage_query(False, show_datapoints))
 
     def get_running_execution_resource_usage(self, execution_id, show_datapoints=False):
-        return self._send("GET", f"/v1/executions/{execution_id}/resource-usage",
+        return self._send("GET", f"/v1/executions/{path_id(execution_id)}/resource-usage",
                           params=usage_query(True, show_datapoints))
 
 
@@ -249,10 +249,10 @@ class CromwellClient(_Client):
         return self._send("POST", "/v1/cromwell/executions", files=files)
 
     def delete_execution(self, execution_id):
-        return self._send("DELETE", f"/v1/cromwell/executions/{execution_id}")
+        return self._send("DELETE", f"/v1/cromwell/executions/{path_id(execution_id)}")
 
     def get_execution(self, execution_id):
-        return self._send("GET", f"/v1/cromwell/executions/{execution_id}")
+        return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}")
 
     def get_executions(self, name="", status="", workflow_name=""):
         filters = {"name": name or None, "status": status or None, "workflow_name": workflow_name or None}
@@ -264,14 +264,14 @@ class CromwellClient(_Client):
                           json={"execution_ids": list(execution_ids)})
 
     def stop_execution(self, execution_id):
-        return self._send("POST", f"/v1/cromwell/executions/{execution_id}/abort")
+        return self._send("POST", f"/v1/cromwell/executions/{path_id(execution_id)}/abort")
 
     def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
-        return self._send("GET", f"/v1/cromwell/executions/{execution_id}/resource-usage",
+        return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
                           params=usage_query(False, show_datapoints))
 
     def get_running_execution_resource_usage(self, execution_id, show_datapoints=False):
-        return self._send("GET", f"/v1/cromwell/executions/{execution_id}/resource-usage",
+        return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
                           params=usage_query(True, show_datapoints))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Callable, Iterator
+from urllib.parse import quote
 
 from gcsapply.client.session import GcsSession
 
@@ -35,14 +36,14 @@ class GcsApi:
         return self._json("POST", "/v1/environments", "POST /v1/environments", json=body)["id"]
 
     def delete_environment(self, environment_id: str, delete_cluster: bool = False) -> None:
-        self._call("DELETE", f"/v1/environments/{environment_id}", "DELETE /v1/environments/{id}",
+        self._call("DELETE", f"/v1/environments/{path_id(environment_id)}", "DELETE /v1/environments/{id}",
                    params={"delete_cluster": True} if delete_cluster else None)
 
     def list_environments(self, source: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> list[dict]:
         return list(self._pages("/v1/environments", "environments", "guid", {"source": source}, page_size))
 
     def get_environment(self, environment_id: str) -> dict:
-        return self._json("GET", f"/v1/environments/{environment_id}", "GET /v1/environments/{id}")
+        return self._json("GET", f"/v1/environments/{path_id(environment_id)}", "GET /v1/environments/{id}")
 
     # -- workflows (W1-W9) ----------------------------------------------------------------
     def list_workflows(self, name: str | None = None, scope: str | None = None,
@@ -51,17 +52,18 @@ class GcsApi:
         return self._pages("/v1/workflows", "workflow", "id", {"name": name, "scope": scope}, page_size)
 
     def get_workflow(self, workflow_id: str, get_archive: bool = False) -> dict:
-        return self._json("GET", f"/v1/workflows/{workflow_id}", "GET /v1/workflows/{id}",
+        return self._json("GET", f"/v1/workflows/{path_id(workflow_id)}", "GET /v1/workflows/{id}",
                           params={"get_archive": True} if get_archive else None)
 
     def download_workflow(self, workflow_id: str) -> bytes:
-        return self._call("GET", f"/v1/workflows/{workflow_id}/archive", "GET /v1/workflows/{id}/archive").content
+        return self._call("GET", f"/v1/workflows/{path_id(workflow_id)}/archive",
+                          "GET /v1/workflows/{id}/archive").content
 
     def get_workflow_inputs(self, workflow_id: str) -> dict:
-        return self._json("GET", f"/v1/workflows/{workflow_id}/inputs", "GET /v1/workflows/{id}/inputs")
+        return self._json("GET", f"/v1/workflows/{path_id(workflow_id)}/inputs", "GET /v1/workflows/{id}/inputs")
 
     def get_workflow_tools(self, workflow_id: str) -> dict:
-        return self._json("GET", f"/v1/workflows/{workflow_id}/tools", "GET /v1/workflows/{id}/tools")
+        return self._json("GET", f"/v1/workflows/{path_id(workflow_id)}/tools", "GET /v1/workflows/{id}/tools")
 
     def create_workflow(self, resource: dict, filename: str, content: bytes) -> str:
         """Multipart upload: ``resource`` (a JSON string) and ``archive_content`` (the file)."""
@@ -74,10 +76,10 @@ class GcsApi:
         if not resource and content is None:
             raise ValueError("update_workflow needs a resource, a new file, or both")
         files = workflow_parts(resource, filename, content)
-        return self._json("PUT", f"/v1/workflows/{workflow_id}", "PUT /v1/workflows/{id}", files=files)["id"]
+        return self._json("PUT", f"/v1/workflows/{path_id(workflow_id)}", "PUT /v1/workflows/{id}", files=files)["id"]
 
     def delete_workflow(self, workflow_id: str, del_workflow_package: bool = False) -> None:
-        self._call("DELETE", f"/v1/workflows/{workflow_id}", "DELETE /v1/workflows/{id}",
+        self._call("DELETE", f"/v1/workflows/{path_id(workflow_id)}", "DELETE /v1/workflows/{id}",
                    params={"del_workflow_package": True} if del_workflow_package else None)
 
     def validate_workflow(self, workflow_content: dict) -> dict:
@@ -103,27 +105,27 @@ class GcsApi:
                            total_key="total_num")
 
     def get_execution(self, execution_id: str) -> dict:
-        return self._json("GET", f"/v1/executions/{execution_id}", "GET /v1/executions/{id}")
+        return self._json("GET", f"/v1/executions/{path_id(execution_id)}", "GET /v1/executions/{id}")
 
     def get_execution_inputs(self, execution_id: str) -> dict:
-        return self._json("GET", f"/v1/executions/{execution_id}/inputs", "GET /v1/executions/{id}/inputs")
+        return self._json("GET", f"/v1/executions/{path_id(execution_id)}/inputs", "GET /v1/executions/{id}/inputs")
 
     def get_execution_outputs(self, execution_id: str) -> dict:
-        return self._json("GET", f"/v1/executions/{execution_id}/outputs", "GET /v1/executions/{id}/outputs")
+        return self._json("GET", f"/v1/executions/{path_id(execution_id)}/outputs", "GET /v1/executions/{id}/outputs")
 
     def get_execution_events(self, execution_id: str) -> list:
         """X8 answers a bare JSON array."""
-        return self._json("GET", f"/v1/executions/{execution_id}/events", "GET /v1/executions/{id}/events")
+        return self._json("GET", f"/v1/executions/{path_id(execution_id)}/events", "GET /v1/executions/{id}/events")
 
     def operate_execution(self, execution_id: str, action: str, *, priority: int | None = None,
                           timeout: int | None = None, inputs_json: dict | None = None) -> str:
         """X9 ``cancel``/``retry``/``update``. Send ``priority`` every time: GCS resets what is omitted."""
         body = {"action": action, "priority": priority, "timeout": timeout, "inputs_json": inputs_json}
         body = {k: v for k, v in body.items() if v is not None}
-        return self._json("PUT", f"/v1/executions/{execution_id}", "PUT /v1/executions/{id}", json=body)["id"]
+        return self._json("PUT", f"/v1/executions/{path_id(execution_id)}", "PUT /v1/executions/{id}", json=body)["id"]
 
     def delete_execution(self, execution_id: str) -> None:
-        self._call("DELETE", f"/v1/executions/{execution_id}", "DELETE /v1/executions/{id}")
+        self._call("DELETE", f"/v1/executions/{path_id(execution_id)}", "DELETE /v1/executions/{id}")
 
     # -- tools (T1-T5) --------------------------------------------------------------------
     def list_tools(self, scope: str = "domain", name: str | None = None, whole_name: str | None = None,
@@ -133,21 +135,21 @@ class GcsApi:
         return self._pages("/v1/tools", flatten_tools, "guid", filters, page_size)
 
     def get_tool(self, tool_id: str) -> dict:
-        return self._json("GET", f"/v1/tools/{tool_id}", "GET /v1/tools/{id}")
+        return self._json("GET", f"/v1/tools/{path_id(tool_id)}", "GET /v1/tools/{id}")
 
     def create_tool(self, body: dict) -> str:
         return self._json("POST", "/v1/tools", "POST /v1/tools", json=body)["id"]
 
     def update_tool(self, tool_id: str, body: dict) -> str:
-        return self._json("PUT", f"/v1/tools/{tool_id}", "PUT /v1/tools/{id}", json=body)["id"]
+        return self._json("PUT", f"/v1/tools/{path_id(tool_id)}", "PUT /v1/tools/{id}", json=body)["id"]
 
     def delete_tool(self, tool_id: str) -> None:
-        self._call("DELETE", f"/v1/tools/{tool_id}", "DELETE /v1/tools/{id}")
+        self._call("DELETE", f"/v1/tools/{path_id(tool_id)}", "DELETE /v1/tools/{id}")
 
     # -- monitoring (emulator-defined paths) ----------------------------------------------
     def get_resource_usage(self, execution_id: str, *, running: bool, show_datapoints: bool = False) -> dict:
         """Per-job metrics of a finished (``running=False``) or running execution."""
-        return self._json("GET", f"/v1/executions/{execution_id}/resource-usage",
+        return self._json("GET", f"/v1/executions/{path_id(execution_id)}/resource-usage",
                           "GET /v1/executions/{id}/resource-usage", params=usage_query(running, show_datapoints))
 
     # -- Cromwell (emulator-defined paths) ------------------------------------------------
@@ -163,7 +165,7 @@ class GcsApi:
         return self._json("POST", "/v1/cromwell/executions", "POST /v1/cromwell/executions", files=files)
 
     def cromwell_get(self, execution_id: str) -> dict:
-        return self._json("GET", f"/v1/cromwell/executions/{execution_id}", "GET /v1/cromwell/executions/{id}")
+        return self._json("GET", f"/v1/cromwell/executions/{path_id(execution_id)}", "GET /v1/cromwell/executions/{id}")
 
     def cromwell_list(self, name: str | None = None, status: str | None = None,
                       workflow_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[dict]:
@@ -172,18 +174,18 @@ class GcsApi:
                            total_key="total_num")
 
     def cromwell_stop(self, execution_id: str) -> dict:
-        return self._json("POST", f"/v1/cromwell/executions/{execution_id}/abort",
+        return self._json("POST", f"/v1/cromwell/executions/{path_id(execution_id)}/abort",
                           "POST /v1/cromwell/executions/{id}/abort")
 
     def cromwell_delete(self, execution_id: str) -> None:
-        self._call("DELETE", f"/v1/cromwell/executions/{execution_id}", "DELETE /v1/cromwell/executions/{id}")
+        self._call("DELETE", f"/v1/cromwell/executions/{path_id(execution_id)}", "DELETE /v1/cromwell/executions/{id}")
 
     def cromwell_delete_many(self, execution_ids: list[str]) -> None:
         self._call("POST", "/v1/cromwell/executions/batch-delete", "POST /v1/cromwell/executions/batch-delete",
                    json={"execution_ids": list(execution_ids)})
 
     def cromwell_resource_usage(self, execution_id: str, *, running: bool, show_datapoints: bool = False) -> dict:
-        return self._json("GET", f"/v1/cromwell/executions/{execution_id}/resource-usage",
+        return self._json("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
                           "GET /v1/cromwell/executions/{id}/resource-usage",
                           params=usage_query(running, show_datapoints))
 
@@ -236,6 +238,15 @@ def iterate_pages(fetch: Callable[[dict], dict], items: str | Callable[[dict], l
         if len(page) < page_size:
             return
         offset += len(page)
+
+
+def path_id(value) -> str:
+    """An id as exactly one path segment: percent-encoded (``/``, ``?``, ``#`` too). An empty id,
+    ``.`` or ``..`` is refused: it would address another resource (``../workflows/x``)."""
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValueError(f"{text!r} is not a resource id")
+    return quote(text, safe="")
 
 
 def flatten_tools(doc: dict) -> list[dict]:

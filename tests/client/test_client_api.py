@@ -204,3 +204,15 @@ def test_calls_are_counted_per_operation_template(emulator_api):
     calls = emulator_api.session.calls
     assert calls["POST /v1/workflows"] == 1
     assert calls["GET /v1/workflows/{id}"] == 2
+
+
+def test_an_id_is_always_one_path_segment(emulator, emulator_api):
+    workflow_id = emulator_api.create_workflow({"name": "kept"}, "kept.yaml", TEMPLATE)
+    with pytest.raises(ValueError):
+        emulator_api.delete_execution("..")
+    with pytest.raises(NotFoundError):  # not DELETE /v1/workflows/<id>
+        emulator_api.delete_execution(f"../workflows/{workflow_id}")
+    with pytest.raises(NotFoundError):  # not GET /v1/executions?status=Running
+        emulator_api.get_execution("x?status=Running")
+    assert emulator_api.get_workflow(workflow_id)["name"] == "kept"
+    assert emulator.stats()["DELETE /v1/executions/{execution_id}"] == 1

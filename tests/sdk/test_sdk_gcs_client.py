@@ -139,3 +139,11 @@ def test_no_answer_raises_requests_connection_error(emulator):
         client.get_workflows()
     with pytest.raises(requests.ConnectionError):
         client.delete_workflow("x")
+
+
+def test_an_id_never_reaches_another_path(gcs_client, template_file):
+    workflow_id = _create(gcs_client, template_file)
+    with pytest.raises(requests.HTTPError) as caught:
+        gcs_client.delete_execution(f"../workflows/{workflow_id}")
+    assert caught.value.response.status_code == 404
+    assert gcs_client.get_workflow(workflow_id).json()["id"] == workflow_id
