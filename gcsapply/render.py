@@ -181,7 +181,6 @@ def _change_document(change: Change) -> dict:
 # Values are written with sorted keys (canonical); the fields of a change keep their order.
 _PLAIN = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), sort_keys=True)
-_VALUES = ("before", "after", "diff")
 
 
 def _dump(document: dict) -> str:
@@ -207,19 +206,24 @@ def _dump(document: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entry_text(change: dict) -> str:
-    """One change on one line: its fields in order, its values canonical (sorted keys)."""
-    return "{" + ", ".join(f'"{k}": {_encode(k, v)}' for k, v in change.items()) + "}"
+def _entry_text(c: dict) -> str:
+    """One change on one line: its fields in order, its values canonical (sorted keys).
+
+    Written out field by field: this runs once per run (10,000 times for a large stack)."""
+    return ('{"address": ' + _text(c["address"]) + ', "kind": ' + _text(c["kind"])
+            + ', "name": ' + _text(c["name"]) + ', "gcs_name": ' + _text(c["gcs_name"])
+            + ', "gcs_id": ' + _text(c["gcs_id"]) + ', "action": ' + _text(c["action"])
+            + ', "reason": ' + _text(c["reason"]) + ', "before": ' + _value(c["before"])
+            + ', "after": ' + _value(c["after"]) + ', "diff": '
+            + ("[]" if not c["diff"] else _CANONICAL.encode(c["diff"])) + "}")
 
 
-def _encode(key: str, value) -> str:
-    if value is None:
-        return "null"
-    if type(value) is str:
-        return encode_basestring(value)
-    if key in _VALUES:
-        return "[]" if value == [] else _CANONICAL.encode(value)
-    return _PLAIN.encode(value)
+def _text(value) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _value(value) -> str:
+    return "null" if value is None else _CANONICAL.encode(value)
 
 
 # ---- saved plans ------------------------------------------------------------------------
