@@ -13,11 +13,11 @@ import uuid
 
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.cromwell import ABORTABLE, STATUSES, cromwell_snapshot, read_wdl
-from gcsapply.emulator.errors import (BadBody, BadEnvironment, BadQuery, CromwellNotFound,
+from gcsapply.emulator.errors import (BadBody, BadEnvironment, CromwellNotFound,
                                       MissingField, WrongState)
 from gcsapply.emulator.handlers_environments import find_environment
 from gcsapply.emulator.handlers_workflows import get_workflow_row
-from gcsapply.emulator.rules import iso, parse_paging
+from gcsapply.emulator.rules import choice_arg, iso, parse_paging
 from gcsapply.emulator.wire import Request, Response
 
 _PART_ALIASES = {"workflow_source": "workflowSource", "workflow_inputs": "workflowInputs",
@@ -60,9 +60,7 @@ def get_execution(app: Emulator, req: Request) -> Response:
 
 def list_executions(app: Emulator, req: Request) -> Response:
     start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    status = req.arg("status") or ""
-    if status and status not in STATUSES:
-        raise BadQuery(f"status={status!r} must be one of {', '.join(STATUSES)}")
+    status = choice_arg(req.arg("status"), "status", STATUSES)
     sql, args = "SELECT * FROM cromwell WHERE project_id = ?", [req.project_id]
     if req.arg("name"):
         sql, args = sql + " AND instr(name, ?) > 0", args + [req.arg("name")]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from gcsapply.emulator.app import Emulator
-from gcsapply.emulator.errors import (BadEnvironmentId, BadField, BadQuery, EnvironmentExists,
+from gcsapply.emulator.errors import (BadEnvironmentId, BadField, EnvironmentExists,
                                       EnvironmentNotFound)
-from gcsapply.emulator.rules import check_name, iso, page, parse_bool_arg, parse_paging
+from gcsapply.emulator.rules import check_name, choice_arg, iso, page, parse_bool_arg, parse_paging
 from gcsapply.emulator.wire import Request, Response
 
 SOURCES = ("cci", "cce")
@@ -56,9 +56,7 @@ def delete_environment(app: Emulator, req: Request) -> Response:
 
 def list_environments(app: Emulator, req: Request) -> Response:
     start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    source = req.arg("source") or ""
-    if source and source not in SOURCES:
-        raise BadQuery(f"source={source!r} must be cci or cce")
+    source = choice_arg(req.arg("source"), "source", SOURCES)
     sql, args = "SELECT * FROM environments WHERE project_id = ?", [req.project_id]
     if source:
         sql, args = sql + " AND source = ?", args + [source]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from gcsapply.emulator.app import Emulator, builtins_for
-from gcsapply.emulator.errors import (BadAction, BadInputs, BadQuery, BatchTooLarge, ExecutionNotFound,
+from gcsapply.emulator.errors import (BadAction, BadInputs, BatchTooLarge, ExecutionNotFound,
                                       MissingField, WrongState)
 from gcsapply.emulator.events import render_events
 from gcsapply.emulator.handlers_workflows import get_workflow_row
 from gcsapply.emulator.lifecycle import ALL_STATUSES, TRANSITIONS, allowed
-from gcsapply.emulator.rules import parse_paging
+from gcsapply.emulator.rules import check_project_arg, choice_arg, parse_paging
 from gcsapply.emulator.runs import (check_execution_name, check_inputs, check_integer,
                                     execution_record, insert_runs, launch_settings)
 from gcsapply.emulator.views import current_inputs, execution_view, inputs_view, outputs_view
@@ -89,15 +89,9 @@ def operate_execution(app: Emulator, req: Request) -> Response:
 
 def list_executions(app: Emulator, req: Request) -> Response:
     start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    project = req.arg("project_id")
-    if project and project != req.project_id:
-        raise BadQuery(f"project_id={project!r} is not the caller's project")
-    status = req.arg("status") or ""
-    if status and status not in LIST_STATUSES:
-        raise BadQuery(f"status={status!r} must be one of {', '.join(LIST_STATUSES)}")
-    sort = req.arg("priority_sort") or ""
-    if sort not in ("", "asc", "desc"):
-        raise BadQuery("priority_sort must be asc, desc or empty")
+    check_project_arg(req.arg("project_id"), req.project_id)
+    status = choice_arg(req.arg("status"), "status", LIST_STATUSES)
+    sort = choice_arg(req.arg("priority_sort"), "priority_sort", ("asc", "desc"))
     where, args = ["project_id = ?"], [req.project_id]
     for column, value, op in (("name", req.arg("name"), "instr(name, ?) > 0"),
                               ("workflow_name", req.arg("workflow_name"), "workflow_name = ?"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.cromwell import cromwell_snapshot
-from gcsapply.emulator.errors import BadQuery, CromwellNotFound
+from gcsapply.emulator.errors import CromwellNotFound
 from gcsapply.emulator.handlers_executions import get_execution_row
 from gcsapply.emulator.lifecycle import RUNNING
 from gcsapply.emulator.monitoring import JobUsage, usage_report
-from gcsapply.emulator.rules import parse_bool_arg
+from gcsapply.emulator.rules import choice_arg, parse_bool_arg
 from gcsapply.emulator.wire import Request, Response
 from gcsapply.template.graph import DEFAULT_CPU, DEFAULT_MEMORY_GB
 
@@ -52,7 +52,5 @@ def get_cromwell_resource_usage(app: Emulator, req: Request) -> Response:
 
 
 def _query(req: Request) -> tuple[bool, bool]:
-    state = req.arg("state") or "finished"
-    if state not in STATES:
-        raise BadQuery(f"state={state!r} must be finished or running")
+    state = choice_arg(req.arg("state"), "state", STATES, default="finished")
     return state == "running", parse_bool_arg(req.arg("show_datapoints"), "show_datapoints")

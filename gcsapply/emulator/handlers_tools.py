@@ -6,9 +6,9 @@ import re
 import uuid
 
 from gcsapply.emulator.app import Emulator
-from gcsapply.emulator.errors import BadField, BadQuery, PublicReadOnly, ToolExists, ToolNotFound
-from gcsapply.emulator.rules import (TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_text, iso,
-                                     page, parse_paging)
+from gcsapply.emulator.errors import BadField, PublicReadOnly, ToolExists, ToolNotFound
+from gcsapply.emulator.rules import (TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_text,
+                                     choice_arg, iso, page, parse_paging)
 from gcsapply.emulator.wire import Request, Response
 
 CATEGORIES = ("others", "qualitycontrol", "basic", "gatk", "callvariant", "environment")
@@ -76,19 +76,15 @@ def get_tool(app: Emulator, req: Request) -> Response:
 
 def list_tools(app: Emulator, req: Request) -> Response:
     start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    scope = req.arg("scope") or "domain"
-    if scope not in ("domain", "public"):
-        raise BadQuery(f"scope={scope!r} must be domain or public")
+    scope = choice_arg(req.arg("scope"), "scope", ("domain", "public"), default="domain")
     sql, args = ("SELECT * FROM tools WHERE scope = 'public'", []) if scope == "public" else (
         "SELECT * FROM tools WHERE project_id = ? AND scope = 'domain'", [req.project_id])
     if req.arg("name"):
         sql, args = sql + " AND instr(name, ?) > 0", args + [req.arg("name")]
     if req.arg("whole_name"):
         sql, args = sql + " AND name = ?", args + [req.arg("whole_name")]
-    category = req.arg("category")
+    category = choice_arg(req.arg("category"), "category", CATEGORIES)
     if category:
-        if category not in CATEGORIES:
-            raise BadQuery(f"category={category!r} must be one of {', '.join(CATEGORIES)}")
         sql, args = sql + " AND category = ?", args + [category]
     rows = app.store.rows(sql + " ORDER BY name, version, seq", args)
     return Response.json(200, {"tools": [{"tool": [tool_view(r) for r in

@@ -6,11 +6,12 @@ import json
 import uuid
 
 from gcsapply.emulator.app import Emulator
-from gcsapply.emulator.errors import (BadBody, BadField, BadQuery, BadTemplate, MissingField,
+from gcsapply.emulator.errors import (BadBody, BadField, BadTemplate, MissingField,
                                       PublicReadOnly, WorkflowInUse, WorkflowNameTaken,
                                       WorkflowNotFound)
-from gcsapply.emulator.rules import (VENDOR_FORBIDDEN, check_file_name, check_name, check_text,
-                                     iso, page, parse_bool_arg, parse_paging)
+from gcsapply.emulator.rules import (VENDOR_FORBIDDEN, check_file_name, check_name,
+                                     check_project_arg, check_text, choice_arg, iso, page,
+                                     parse_bool_arg, parse_paging)
 from gcsapply.emulator.template_limits import template_shape_problem
 from gcsapply.emulator.wire import Request, Response
 from gcsapply.template.parse import parse_template
@@ -144,12 +145,8 @@ def get_workflow_tools(app: Emulator, req: Request) -> Response:
 
 def list_workflows(app: Emulator, req: Request) -> Response:
     start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    project = req.arg("project_id")
-    if project and project != req.project_id:
-        raise BadQuery(f"project_id={project!r} is not the caller's project")
-    scope = req.arg("scope") or ""
-    if scope and scope not in SCOPES:
-        raise BadQuery(f"scope={scope!r} must be domain or public")
+    check_project_arg(req.arg("project_id"), req.project_id)
+    scope = choice_arg(req.arg("scope"), "scope", SCOPES)
     sql = "SELECT * FROM workflows WHERE "
     clauses = {"domain": "project_id = ?", "public": "scope = 'public'",
                "": "(project_id = ? OR scope = 'public')"}[scope]

@@ -65,6 +65,21 @@ def parse_bool_arg(value: str | None, what: str, default: bool = False) -> bool:
     raise BadQuery(f"{what}={value!r} is not a boolean (true/false, 1/0, t/f)")
 
 
+def choice_arg(value: str | None, what: str, allowed, default: str = "") -> str:
+    """A query parameter from a closed set; empty or absent gives ``default``."""
+    if not value:
+        return default
+    if value not in allowed:
+        raise BadQuery(f"{what}={value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def check_project_arg(value: str | None, project_id: str) -> None:
+    """The optional ``project_id`` query parameter must name the caller's own project."""
+    if value and value != project_id:
+        raise BadQuery(f"project_id={value!r} is not the caller's project")
+
+
 def parse_paging(offset: str | None, limit: str | None) -> tuple[int, int | None]:
     """``offset``/``limit`` digit strings; ``limit`` 1-1000 and only together with ``offset``."""
     if limit is not None and offset is None:
