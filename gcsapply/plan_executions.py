@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from gcsapply.diff import FIELD_RULES, diff_fields
 from gcsapply.live_model import ACTIVE, FAILED, LiveExecution
 from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
-from gcsapply.plan_context import PlanContext, Section, base_name
+from gcsapply.plan_context import PlanContext, Section
 from gcsapply.plan_model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
 from gcsapply.plan_views import execution_after, launch_settings
 
@@ -69,23 +69,19 @@ def decide_execution(status: str | None, *, launched_before: bool, cancelled: bo
 def plan_executions(ctx: PlanContext) -> Section:
     section = Section()
     wanted = ctx.wanted_executions()
-    accounted: set[str] = set()  # ids of live runs some change speaks for
     for address in sorted(wanted):
-        _plan_wanted(ctx, wanted[address], accounted, section)
+        _plan_wanted(ctx, wanted[address], section)
     for address, entry in sorted(ctx.state_entries(KIND_EXECUTION).items()):
         if address not in wanted:
-            section.extend(_plan_removed(ctx, address, entry, ctx.desired.executions.get(address),
-                                         accounted))
+            section.extend(_plan_removed(ctx, address, entry, ctx.desired.executions.get(address)))
     if ctx.options.destroy:  # runs found by their labels but missing from state
         for address, spec in sorted(ctx.desired.executions.items()):
             if address not in ctx.state.resources:
-                section.extend(_plan_removed(ctx, address, None, spec, accounted))
-    section.drift += _untracked(ctx, accounted)
+                section.extend(_plan_removed(ctx, address, None, spec))
     return section
 
 
-def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set,
-                 section: Section) -> None:
+def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> None:
     """Plan one wanted run into ``section`` (a plan makes 10,000 of these: keep it lean)."""
     address, key = spec.address, ctx.key(spec)
     gcs_name = ctx.gcs_name(spec)
@@ -104,7 +100,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set,
         attempts=attempts, max_retries=spec.run_policy.max_retries,
         priority_differs=bool(run and run.priority != spec.priority),
         relaunch_missing=ctx.options.relaunch_missing)
-    superseded = _superseded(ctx, spec, key, entry, accounted)
+    superseded = _superseded(ctx, spec, key, entry)
     action, reason, diff = decision.action, decision.reason, ()
     before = _before(run, entry)
     if action is Action.CREATE and reason is Reason.NEW and superseded:
@@ -118,8 +114,6 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set,
             action, reason, diff = Action.UPDATE, Reason.POLICY_CHANGED, policy_diff
     if action is Action.CREATE:
         diff = ()
-    if run is not None:
-        accounted.add(run.id)
     gcs_id = run.id if run else None
     depends = _depends(ctx, spec, action)
     section.changes.append(Change(
@@ -133,7 +127,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, accounted: set,
 
 
 def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
-                  spec: ExecutionSpec | None, accounted: set) -> Section:
+                  spec: ExecutionSpec | None) -> Section:
     """An address gone from the manifests (or being destroyed): delete or forget, by policy."""
     section = Section()
     policies = entry if entry is not None else _spec_policies(spec)
@@ -148,18 +142,18 @@ def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
         if entry is None and run is None:
             return section  # destroy of a run that was never launched: nothing to do
         section.changes.append(_removal(ctx, address, name, gcs_name, run, gcs_id, delete,
-                                        protected, gone_reason, section, accounted))
+                                        protected, gone_reason, section))
     for record in (entry or {}).get("superseded", []):
         run = ctx.live.find_execution(record.get("gcs_id"), None)
         section.changes.append(_removal(ctx, f"{address}#{record.get('gcs_name')}", name,
                                         record.get("gcs_name"), run, record.get("gcs_id"),
-                                        delete, protected, gone_reason, section, accounted,
+                                        delete, protected, gone_reason, section,
                                         key=record.get("key")))
     return section
 
 
 def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, delete: bool,
-             protected: bool, gone_reason: Reason, section: Section, accounted: set, *,
+             protected: bool, gone_reason: Reason, section: Section, *,
              key=None) -> Change:
     before = _before(run, None)
     if key is not None and before is not None:
@@ -167,7 +161,6 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
     if run is None:
         return Change(address, KIND_EXECUTION, name, gcs_name, gcs_id, Action.FORGET,
                       Reason.DELETED_OUTSIDE, None, None)
-    accounted.add(run.id)
     if not delete:
         return Change(address, KIND_EXECUTION, name, run.name, run.id, Action.FORGET,
                       gone_reason, before, None, live=run.record())
@@ -178,8 +171,8 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
                   before, None, live=run.record())
 
 
-def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None,
-                accounted: set) -> list[Change]:
+def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None
+                ) -> list[Change]:
     """Earlier runs of this address under other keys: kept, each under its own address."""
     records = list(entry.get("superseded", ())) if entry else []
     if entry and entry.get("gcs_id") and entry.get("key") != key:
@@ -204,23 +197,10 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
                                   record.get("gcs_id"), Action.FORGET, Reason.DELETED_OUTSIDE,
                                   None, None))
             continue
-        accounted.add(run.id)
         before = {**run.view(), "key": record.get("key")}
         changes.append(Change(address, KIND_EXECUTION, spec.name, run.name, run.id,
                               Action.NOOP, Reason.SUPERSEDED, before, None, live=run.record()))
     return changes
-
-
-def _untracked(ctx: PlanContext, accounted: set) -> list[Drift]:
-    drift = []
-    for run in sorted(ctx.live.executions.values(), key=lambda r: r.name):
-        if run.stack != ctx.stack_name or run.id in accounted:
-            continue
-        owner = base_name(run.name) or run.name
-        drift.append(Drift(f"execution/{owner}#{run.name}", "untracked",
-                           f"run {run.name} ({run.status}) carries this stack's labels but is "
-                           "in neither the manifests nor the state; gcsapply leaves it alone"))
-    return drift
 
 
 def _flags(section: Section, spec, gcs_name: str, decision: Decision, run, entry,

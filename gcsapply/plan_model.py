@@ -98,7 +98,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Drift:
-    """Something changed in GCS behind gcsapply's back (``deleted-outside``, ``untracked``)."""
+    """Something changed in GCS behind gcsapply's back (``deleted-outside``)."""
 
     address: str
     observation: str

@@ -306,13 +306,13 @@ def test_replace_is_refused_for_runs_with_the_rerun_token_hint():
     assert "rerunToken" in caught.value.hint
 
 
-def test_a_labelled_run_nobody_knows_is_untracked_drift():
+def test_a_labelled_run_nobody_knows_is_left_alone():
+    """Forgotten runs keep their labels: they are not the plan's business any more."""
     stray = execution(name="old-sample")
     run = live_run(stray, "Succeeded", workflow=LIVE_WF)
     result = plan(desired([WF]), live([LIVE_WF], [run]))
-    assert [(d.address, d.observation) for d in result.drift] == [
-        (f"execution/old-sample#{run.name}", "untracked")]
-    assert not result.has_changes()
+    assert not result.has_changes() and not result.drift
+    assert [c.address for c in result.changes] == ["workflow/germline"]
 
 
 # Five pinned run keys (DESIGN §2): an upgrade must never silently change them.
