@@ -7,15 +7,19 @@ import uuid
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.errors import (BadEnvironmentId, BadField, EnvironmentExists,
                                       EnvironmentNotFound)
-from gcsapply.emulator.rules import check_name, choice_arg, iso, page, parse_bool_arg, parse_paging
+from gcsapply.emulator.rules import (check_name, check_strings, choice_arg, iso, page, parse_bool_arg,
+                                     parse_paging)
 from gcsapply.emulator.wire import Request, Response
 
 SOURCES = ("cci", "cce")
+STRING_FIELDS = ("project_id", "source", "cluster_id", "cluster_name", "bucket_name", "ak", "sk",
+                 "enterprise_project_id")
 
 
 def deploy_environment(app: Emulator, req: Request) -> Response:
     body = req.json()
     name = check_name(body.get("env_name"), "env_name", 64)
+    check_strings(body, STRING_FIELDS)
     source = body.get("source")
     if source not in SOURCES:
         raise BadField(f"source must be one of {', '.join(SOURCES)}")

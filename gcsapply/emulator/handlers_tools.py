@@ -7,8 +7,8 @@ import uuid
 
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.errors import BadField, PublicReadOnly, ToolExists, ToolNotFound
-from gcsapply.emulator.rules import (TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_text,
-                                     choice_arg, iso, page, parse_paging)
+from gcsapply.emulator.rules import (TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_strings,
+                                     check_text, choice_arg, iso, page, parse_paging)
 from gcsapply.emulator.wire import Request, Response
 
 CATEGORIES = ("others", "qualitycontrol", "basic", "gatk", "callvariant", "environment")
@@ -107,6 +107,7 @@ def tool_view(row: dict) -> dict:
 
 
 def _tool_fields(body: dict, defaults: dict, *, image_max: int) -> dict:
+    check_strings(body, _UPDATABLE + ("type", "logo", "new_category", "enterprise_project_id"))
     value = {k: body.get(k) if body.get(k) not in (None, "") else defaults.get(k, "")
              for k in ("version", "category", "cpu", "memory", "vendor", "type", "image",
                        "description", "instruction", "command", "logo")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from gcsapply.emulator.errors import BadFileName, BadName, BadPaging, BadQuery, BadText
+from gcsapply.emulator.errors import BadField, BadFileName, BadName, BadPaging, BadQuery, BadText
 
 K8S_NAME = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(yaml|yml)$")
@@ -45,6 +45,13 @@ def check_text(value, what: str, *, max_len: int = 255, forbidden: str = DESCRIP
     if bad:
         raise BadText(f"{what} must not contain any of {' '.join(forbidden)} (found {' '.join(bad)})")
     return value
+
+
+def check_strings(body: dict, names) -> None:
+    """Fields the reference types as String must be strings when given (null counts as absent)."""
+    wrong = [name for name in names if body.get(name) is not None and not isinstance(body[name], str)]
+    if wrong:
+        raise BadField(f"{', '.join(wrong)} must be {'strings' if len(wrong) > 1 else 'a string'}")
 
 
 def check_file_name(value: str) -> str:

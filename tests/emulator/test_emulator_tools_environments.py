@@ -32,6 +32,10 @@ def test_deploy_and_delete_an_environment(emulator, gcs):
                  "GCS.4003011")
     assert_error(gcs.post("/v1/environments", json={"env_name": "x", "source": "cce"}), 400,
                  "GCS.4003109")
+    for wrong in ({"bucket_name": ["b"]}, {"cluster_id": {"id": "c"}}, {"source": 1}):
+        assert_error(gcs.post("/v1/environments", json={"env_name": "y", "source": "cce",
+                                                        "bucket_name": "b", **wrong}), 400,
+                     "GCS.4003109")
     assert gcs.delete(f"/v1/environments/{env_id}").status_code == 204
     defaults = [e["name"] for e in gcs.get("/v1/environments").json()["environments"]
                 if e["default_env"]]
@@ -74,7 +78,9 @@ def test_create_update_get_list_and_delete_a_tool(gcs):
 
 @pytest.mark.parametrize("body", [{"name": "t", "version": "1..0"}, {"name": "t", "cpu": "2"},
                                   {"name": "t", "memory": "0G"}, {"name": "t", "category": "x"},
-                                  {"name": "t", "type": "vm"}, {"name": "t", "vendor": "a/b"}])
+                                  {"name": "t", "type": "vm"}, {"name": "t", "vendor": "a/b"},
+                                  {"name": "t", "version": 5}, {"name": "t", "logo": {"a": 1}},
+                                  {"name": "t", "command": ["bwa", "mem"]}])
 def test_tool_fields_are_checked(gcs, body):
     response = gcs.post("/v1/tools", json=body)
     assert response.status_code == 400, response.text
