@@ -128,10 +128,13 @@ def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) ->
     status = group.get("status", SUCCEEDED)
     if status not in SEED_STATUSES:
         raise BadField(f"executions.status must be one of {', '.join(SEED_STATUSES)}")
+    workflow_name = group.get("workflow")
+    if not isinstance(workflow_name, str):
+        raise MissingField("executions.workflow must name a workflow")
     workflow = app.store.row("SELECT * FROM workflows WHERE project_id = ? AND name = ?",
-                             (project_id, group.get("workflow")))
+                             (project_id, workflow_name))
     if workflow is None:
-        raise WorkflowNotFound(f"seed: no workflow named {group.get('workflow')!r}")
+        raise WorkflowNotFound(f"seed: no workflow named {workflow_name!r}")
     prefix = str(group.get("name_prefix") or f"{workflow['name']}-run-")
     labels = group.get("labels") or {}
     body = {"sfs_pvc_name": group.get("sfs_pvc_name", "gene-sfs"), "label": labels,

@@ -168,10 +168,12 @@ def test_settings_refuse_non_finite_numbers_and_the_api_keeps_answering(emulator
     assert gcs.get("/v1/tools").status_code == 200
 
 
-@pytest.mark.parametrize("group", [{"priority": "high"}, {"start_index": "x"},
-                                   {"priority": 1000}])
-def test_seed_refuses_non_integer_priorities_and_start_indexes(emulator, group):
+@pytest.mark.parametrize("group,code", [({"priority": "high"}, "GCS.4003109"),
+                                        ({"start_index": "x"}, "GCS.4003109"),
+                                        ({"priority": 1000}, "GCS.4003109"),
+                                        ({"workflow": ["germline"]}, "GCS.4003111")])
+def test_seed_refuses_non_integer_priorities_and_start_indexes(emulator, group, code):
     response = requests.post(emulator.url + "/_emulator/seed", timeout=10, json={
         "workflows": [{"name": "germline", "template": SIMPLE}],
         "executions": {"count": 2, "workflow": "germline", **group}})
-    assert_error(response, 400, "GCS.4003109")
+    assert_error(response, 400, code)
