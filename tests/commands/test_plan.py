@@ -219,6 +219,10 @@ def test_sentinel_credentials_never_appear_in_any_output_saved_plan_or_file(tmp_
             code, out, err = _plan(capsys, root, *args)
             assert code == 0, err
             outputs += [out, err]
+        assert cli.main(["apply", str(root), "--auto-approve"]) == 0  # state and journal too
+        captured = capsys.readouterr()
+        outputs += [captured.out, captured.err]
+        assert (root / ".gcsapply" / "state.json").is_file()
         files = [p.read_bytes() for p in list(root.rglob("*")) + [tmp_path / "saved.json"]
                  if p.is_file() and p.suffix != ".sqlite"]
         for text in outputs + [f.decode("utf-8", "replace") for f in files]:
