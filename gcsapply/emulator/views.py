@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from gcsapply.emulator.lifecycle import RUNNING, SKIPPED, SUCCEEDED, Snapshot, step_status
+from gcsapply.emulator.lifecycle import RUNNING, SUCCEEDED, Snapshot, step_status
 from gcsapply.emulator.rules import iso
 from gcsapply.template.graph import DEFAULT_CPU, DEFAULT_MEMORY_GB
 
@@ -20,7 +20,7 @@ def execution_view(row: dict, snap: Snapshot, now: float, *, detail: bool = Fals
     steps = {name: step_view(state, snap, now, detail=detail) for name, state in snap.steps.items()}
     totals = _sum_resources(steps.values())
     duration = _span(snap.started_at, snap.finished_at, now)
-    finished = sum(1 for s in steps.values() if s["status"] in (SUCCEEDED, SKIPPED))
+    finished = sum(1 for s in steps.values() if s["status"] == SUCCEEDED)
     execution = {
         "guid": row["id"], "name": row["name"], "namespace": doc.get("namespace", ""),
         "cluster_name": doc.get("cluster_name", ""), "cluster_id": doc.get("cluster_id", ""),
