@@ -91,3 +91,9 @@ def test_public_tools_cannot_be_changed(gcs):
     assert_error(gcs.delete(f"/v1/tools/{public['guid']}"), 403, "GCS.4030001")
     assert_error(gcs.put(f"/v1/tools/{public['guid']}", json={"cpu": "1C"}), 403, "GCS.4030001")
     assert_error(gcs.post("/v1/tools", json={"name": "t", "scope": "public"}), 403, "GCS.4030001")
+
+
+def test_an_environment_id_longer_than_64_characters_is_invalid(gcs):
+    assert_error(gcs.get(f"/v1/environments/{'e' * 65}"), 400, "GCS.4003001")
+    assert_error(gcs.delete(f"/v1/environments/{'e' * 65}"), 400, "GCS.4003001")
+    assert_error(gcs.get(f"/v1/environments/{'e' * 64}"), 404, "GCS.4040001")
