@@ -7,7 +7,12 @@ PyYAML compose the node tree (it keeps marks) and construct plain Python values 
 recording the 1-based ``(line, column)`` of every key path.
 
 Duplicate keys are reported, never silently last-wins. Tabs in indentation are reported with
-the line they are on.
+the line they are on (a tab inside a block scalar is text, not indentation).
+
+Hostile input stays cheap: nesting deeper than :data:`MAX_DEPTH` is refused before libyaml's
+recursive composer sees it, aliases may add at most :data:`MAX_ALIAS_VALUES` values ("billion
+laughs"), an alias inside its own anchor is an error, and integers beyond the range of a float
+are refused.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _QUOTED_STYLES = frozenset("\"'|>")
+_MERGE_KEY = "<<"
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+MAX_DEPTH = 64  # nested mappings/sequences; nothing gcsapply reads comes close
+MAX_ALIAS_VALUES = 100_000  # values aliases may add on top of those written in the file
+_MAX_INT_BITS = 1024  # beyond this an integer no longer fits a float
 
 
 @dataclass
@@ -75,28 +88,33 @@ class YamlDocument:
 
 def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
     """Parse every document in ``text``. Problems come back as diagnostics, never raised."""
-    diagnostics = _tab_diagnostics(text, file)
-    if diagnostics:
-        return [], diagnostics
     try:
+        too_deep, values = _measure(text)
+        if too_deep is not None:
+            return [], [Diagnostic(ERROR, "yaml-too-deep", f"YAML nested more than {MAX_DEPTH} levels deep",
+                                   file, too_deep.line + 1, too_deep.column + 1, None,
+                                   "flatten the structure; no manifest or template needs this depth")]
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        tabs = [d for d in _tab_diagnostics(text, file) if line is None or d.line <= line]
+        if tabs:
+            return [], tabs
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {problem}", file, line, column,
                                None, "check indentation and quoting around this line")]
     except yaml.YAMLError as exc:
-        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {exc}", file, 1, 1)]
+        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {exc}", file, 1, 1, None,
+                               "check the file is YAML (or JSON) text")]
+    builder = _Builder(file, values + MAX_ALIAS_VALUES)
     documents = []
     for node in nodes:
         if node is None:
             continue
-        builder = _Builder(file)
-        data = builder.build(node, ())
-        documents.append(YamlDocument(data, file, builder.positions, builder.key_positions))
-        diagnostics.extend(builder.diagnostics)
-    return documents, diagnostics
+        data, positions, key_positions = builder.document(node)
+        documents.append(YamlDocument(data, file, positions, key_positions))
+    return documents, builder.diagnostics
 
 
 def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocument], list[Diagnostic]]:
@@ -105,7 +123,8 @@ def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocu
     try:
         raw = FsPath(path).read_bytes()
     except OSError as exc:
-        return [], [Diagnostic(ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown)]
+        return [], [Diagnostic(ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown,
+                               hint="check the file's permissions, or where its symbolic link points")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,6 +132,22 @@ def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocu
         return [], [Diagnostic(ERROR, "not-utf8", "file is not valid UTF-8", shown, line, None,
                                None, "save the file as UTF-8")]
     return load_yaml_text(text, shown)
+
+
+def _measure(text: str):
+    """``(mark of the first node nested deeper than MAX_DEPTH or None, number of nodes)``, from
+    libyaml's event stream, which (unlike its composer) does not recurse."""
+    depth = values = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _NODE_EVENTS):
+            values += 1
+        if isinstance(event, _COLLECTION_STARTS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark, values
+        elif isinstance(event, _COLLECTION_ENDS):
+            depth -= 1
+    return None, values
 
 
 def _tab_diagnostics(text: str, file: str) -> list[Diagnostic]:
@@ -126,34 +161,62 @@ def _tab_diagnostics(text: str, file: str) -> list[Diagnostic]:
 
 
 class _Builder:
-    def __init__(self, file: str):
+    """Plain values and positions from composed nodes. ``budget`` caps the values built for the
+    whole file, so aliases cannot multiply them without bound."""
+
+    def __init__(self, file: str, budget: int):
         self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self._budget = budget
+        self._open: set[int] = set()  # collections being built: an alias to one is recursive
         self.positions: dict = {}
         self.key_positions: dict = {}
-        self.diagnostics: list[Diagnostic] = []
-        self._anchors_seen: set = set()
+
+    def document(self, node):
+        """``(data, positions, key_positions)`` of one document."""
+        self.positions, self.key_positions = {}, {}
+        return self.build(node, ()), self.positions, self.key_positions
 
     def build(self, node, path):
+        if self._budget <= 0:
+            return None
+        self._budget -= 1
+        if self._budget == 0:
+            self._error(node, path, "yaml-alias-expansion",
+                        f"YAML aliases expand to more than {MAX_ALIAS_VALUES} values",
+                        "write the values out, or use fewer nested aliases")
+            return None
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if len(path) >= MAX_DEPTH:
+            self._error(node, path, "yaml-too-deep", f"YAML nested more than {MAX_DEPTH} levels deep",
+                        "flatten the structure, or use fewer nested aliases")
+            return None
+        if id(node) in self._open:
+            self._error(node, path, "yaml-recursive-alias", "a YAML alias refers to its own anchor",
+                        "an anchored value cannot contain itself")
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        finally:
+            self._open.discard(id(node))
 
     def _mapping(self, node, path):
         out = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._error(key_node, path, "yaml-complex-key", "mapping keys must be plain scalars",
+                            "write the key as a plain or quoted string")
+                continue
+            key = key_node.value  # keys are names: `1:` and `true:` stay the text written
+            if key == _MERGE_KEY and key_node.style not in _QUOTED_STYLES:
                 self._error(key_node, path, "yaml-merge-key", "YAML merge keys (<<) are not supported",
                             "write the keys out in full")
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._error(key_node, path, "yaml-complex-key", "mapping keys must be plain scalars")
-                continue
-            key = _scalar(key_node)
-            if not isinstance(key, str):
-                key = key_node.value  # keys are names: `1:` and `true:` stay the text written
             child = path + (key,)
             if key in out:
                 first = self.key_positions[child][0]
@@ -164,6 +227,14 @@ class _Builder:
             self.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, child)
         return out
+
+    def _scalar(self, node, path):
+        try:
+            return _scalar(node)
+        except ValueError:
+            self._error(node, path, "yaml-number-too-large", "integer too large",
+                        "quote it to make it a string, or use a smaller number")
+            return node.value
 
     def _error(self, node, path, code, message, hint=None):
         self.diagnostics.append(Diagnostic(ERROR, code, message, self.file, node.start_mark.line + 1,
@@ -183,15 +254,26 @@ def _resolve_core(value: str):
     if value in _BOOL:
         return _BOOL[value]
     if _INT10.match(value):
-        return int(value)
+        return _int(value, 10)
     if _INT8.match(value):
-        return int(value[2:], 8)
+        return _int(value[2:], 8)
     if _INT16.match(value):
-        return int(value[2:], 16)
+        return _int(value[2:], 16)
     if _FLOAT.match(value):
         return float(value)
     if _INF.match(value):
         return -math.inf if value.startswith("-") else math.inf
     if _NAN.match(value):
         return math.nan
+    return value
+
+
+def _int(digits: str, base: int) -> int:
+    """``int(digits, base)``; ValueError beyond the range of a float (Python also refuses to
+    parse decimal text of more than 4300 digits)."""
+    if len(digits) > _MAX_INT_BITS + 2:  # more digits than any value in range can need
+        raise ValueError("integer too large")
+    value = int(digits, base)
+    if value.bit_length() > _MAX_INT_BITS:
+        raise ValueError("integer too large")
     return value
