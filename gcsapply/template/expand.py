@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from gcsapply.errors import TemplateError
 from gcsapply.template.calls import parse_call
-from gcsapply.template.graph import (WHOLE, CheckResult, Dependency, GetResult, JobGraph, Literal,
-                                     Recipe, StepPlan, Volume)
+from gcsapply.template.graph import (MAX_STEP_CONTAINERS, WHOLE, CheckResult, Dependency, GetResult,
+                                     JobGraph, Literal, Recipe, StepPlan, Volume)
 from gcsapply.template.values import (BUILTIN_PVCS, parse_cpu, parse_integer, parse_memory,
                                       render_value, substitute, whole_variable)
 
@@ -49,7 +49,7 @@ def static_widths(data: dict, resolved: dict) -> dict[str, int | None]:
         except TemplateError:
             widths[str(name)] = None
             continue
-        widths[str(name)] = None if recipe.is_runtime else len(recipe.render())
+        widths[str(name)] = None if recipe.is_runtime else recipe.known_width()
     return widths
 
 
@@ -69,6 +69,10 @@ class _Context:
         memory = (parse_memory(self.text(resources["memory"]))
                   if resources.get("memory") is not None else None)
         recipe = self.recipe(name, body)
+        if recipe.known_width() > MAX_STEP_CONTAINERS:
+            raise TemplateError(f"step '{name}' expands to {recipe.known_width()} containers; at most "
+                                f"{MAX_STEP_CONTAINERS} per step", where=self.file,
+                                hint="use fewer or shorter vars_iter lists")
         tool = body.get("tool")
         description = body.get("description")
         return StepPlan(
@@ -160,6 +164,10 @@ class _Context:
         if len(numbers) == 3 and numbers[2] <= 0:
             raise TemplateError(f"range(...) in step '{step}' has step {numbers[2]}; it must be > 0",
                                 where=self.file)
+        count = range_length(*numbers)
+        if count > MAX_STEP_CONTAINERS:
+            raise TemplateError(f"range(...) in step '{step}' gives {count} values; at most "
+                                f"{MAX_STEP_CONTAINERS} containers per step", where=self.file)
         return range(*numbers)
 
     def volumes(self, raw) -> dict[str, Volume]:
@@ -191,6 +199,11 @@ class _Context:
                     paths.extend(recipe.render())
             out[str(name)] = paths
         return out
+
+
+def range_length(begin: int, end: int, step: int = 1) -> int:
+    """``len(range(begin, end, step))`` for a positive step, without len()'s 64-bit limit."""
+    return max(0, -(-(end - begin) // step))
 
 
 def _as_list(value) -> list:

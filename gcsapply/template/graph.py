@@ -9,9 +9,11 @@ at run time are :class:`CheckResult`.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
+from gcsapply.errors import TemplateError
 from gcsapply.template.values import ITEM, strip_one_newline, substitute
 
 StdoutOf = Callable[[str], str]
@@ -19,6 +21,9 @@ StdoutOf = Callable[[str], str]
 DEFAULT_CPU = 2.0  # tool defaults when a step omits resources (grammar reference §5.2)
 DEFAULT_MEMORY_GB = 8.0
 WHOLE = "whole"
+# [INF] a step expanding to more containers is refused rather than built (memory and time);
+# the grammar documents no maximum, kubegene runs at most 5,000 jobs at once
+MAX_STEP_CONTAINERS = 100_000
 ITERATE = "iterate"
 
 
@@ -100,12 +105,10 @@ class Recipe:
             return len(self.plain)
         if self.is_runtime:
             return len(self.plain) + len(self.rows) + 1
-        product = 1
-        for source in self.sources:
-            product *= len(source)
-        return len(self.plain) + len(self.rows) + (product if self.sources else 0)
+        return _width(self.plain, self.rows, self.sources)
 
     def render(self, stdout_of: StdoutOf | None = None) -> list[str]:
+        """The commands; raises TemplateError beyond MAX_STEP_CONTAINERS instead of building them."""
         commands = list(self.plain)
         if self.command is None:
             return commands
@@ -113,6 +116,11 @@ class Recipe:
         if self.sources:
             lists = [s.values(stdout_of) if isinstance(s, GetResult) else list(s)
                      for s in self.sources]
+            width = _width(self.plain, self.rows, lists)
+            if width > MAX_STEP_CONTAINERS:
+                raise TemplateError(f"the iterated command expands to {width} containers; at most "
+                                    f"{MAX_STEP_CONTAINERS} per step",
+                                    hint="use fewer or shorter vars_iter lists")
             combos.extend(list(combo) for combo in itertools.product(*lists))
         base = dict(self.values)
         for index, combo in enumerate(combos):
@@ -121,6 +129,10 @@ class Recipe:
             mapping.update((str(pos), value) for pos, value in enumerate(combo, start=1))
             commands.append(substitute(self.command, mapping))
         return commands
+
+
+def _width(plain, rows, lists) -> int:
+    return len(plain) + len(rows) + (math.prod(len(values) for values in lists) if lists else 0)
 
 
 @dataclass

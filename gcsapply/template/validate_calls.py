@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, suggest_name, walk_strings
-from gcsapply.template.graph import WHOLE
-from gcsapply.template.values import parse_integer, render_value, whole_variable
+from gcsapply.template.expand import range_length
+from gcsapply.template.graph import MAX_STEP_CONTAINERS, WHOLE
+from gcsapply.template.values import parse_integer, render_value, shorten, whole_variable
 
 _CONDITION_FORMS = 'write `true`, `false`, `${bool-input}` or `check_result(step, "expected")`'
 
@@ -78,16 +79,21 @@ def check_range(c: Checker, path: tuple, call) -> None:
             continue
         value = parse_integer(arg.text) if not arg.quoted else None
         if value is None:
-            c.error(path, "range-args", f"range argument {arg.text!r} is not an integer",
-                    "write integers or ${number-input}")
+            c.error(path, "range-args", f"range argument {shorten(arg.text)!r} is not an integer",
+                    "write integers (within ±1.8e308) or ${number-input}")
             return
         numbers.append(value)
     begin, end = numbers[0], numbers[1]
+    step = numbers[2] if len(numbers) == 3 else 1
     if begin is not None and end is not None and begin >= end:
         c.error(path, "range-empty", f"range({begin}, {end}) is empty: begin must be less than end",
                 "range(begin, end) yields begin..end-1", doc=False)
-    if len(numbers) == 3 and numbers[2] is not None and numbers[2] <= 0:
-        c.error(path, "range-step", f"range step {numbers[2]} must be greater than 0", doc=False)
+    elif step is not None and step <= 0:
+        c.error(path, "range-step", f"range step {step} must be greater than 0",
+                "write range(begin, end) or a positive step", doc=False)
+    elif None not in (begin, end, step) and range_length(begin, end, step) > MAX_STEP_CONTAINERS:
+        c.error(path, "range-too-long", f"range gives {range_length(begin, end, step)} values; a step "
+                f"may have at most {MAX_STEP_CONTAINERS} containers", "use a smaller range", doc=False)
 
 
 def check_result_call(c: Checker, path: tuple, call, step, body, fn: str, second: str) -> None:

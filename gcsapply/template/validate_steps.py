@@ -7,7 +7,7 @@ import re
 
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, suggest_name
-from gcsapply.template.graph import ITERATE, WHOLE
+from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE
 from gcsapply.template.validate_calls import (check_condition, check_misplaced_calls, check_range,
                                               check_result_call)
 from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_memory,
@@ -189,6 +189,11 @@ def _check_commands_iter(c: Checker, name: str, spec, path: tuple, body: dict) -
         c.error(path, "commands-missing", f"commands_iter of step '{name}' is empty",
                 "give it `command:` and `vars_iter:`", at_key=True)
     check_iteration(c, path, spec, "command", name, body)
+    width = c.widths.get(name)
+    if width is not None and width > MAX_STEP_CONTAINERS:
+        c.error(path, "step-too-many-containers",
+                f"step '{name}' expands to {width} containers; at most {MAX_STEP_CONTAINERS} per step",
+                "use fewer or shorter vars_iter lists", doc=False, at_key=True)
 
 
 def _check_vars(c: Checker, path: tuple, rows) -> list[int]:

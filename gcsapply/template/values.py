@@ -22,6 +22,8 @@ _NUMBER_TEXT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0
 _INT_TEXT = re.compile(r"^[-+]?[0-9]+$")
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)[cC]?$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)[gG]?$")
+_MAX_INT_DIGITS = 309  # decimal digits of the largest float
+_MAX_NUMBER = 2 ** 1024  # integers at or beyond it do not fit a float
 _ARTICLE = {"string": "a", "number": "a", "bool": "a", "array": "an"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
 
@@ -30,7 +32,7 @@ def type_problem(value, type_name: str) -> str | None:
     """Why ``value`` is not of input type ``type_name``, or None when it is."""
     if type_name == "number":
         ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-              and math.isfinite(value))
+              and (isinstance(value, int) or math.isfinite(value)))  # a huge int overflows isfinite
     elif type_name == "bool":
         ok = isinstance(value, bool)
     elif type_name == "string":
@@ -140,9 +142,9 @@ def parse_integer(text) -> int | None:
     if isinstance(text, float):
         return int(text) if math.isfinite(text) and text.is_integer() else None
     if isinstance(text, str) and _NUMBER_TEXT.match(text.strip()):
-        number = float(text.strip())
         if _INT_TEXT.match(text.strip()):
-            return int(text.strip())
+            return _int_or_none(text.strip())
+        number = float(text.strip())
         return int(number) if math.isfinite(number) and number.is_integer() else None
     return None
 
@@ -170,26 +172,42 @@ def decode_escapes(text: str) -> str:
     return "".join(out)
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``) for messages."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _int_or_none(text: str) -> int | None:
+    """``int(text)`` for decimal text; None beyond the range of a float (Python refuses to
+    parse more than 4300 digits anyway)."""
+    value = int(text) if len(text.lstrip("+-")) <= _MAX_INT_DIGITS else None
+    return value if value is not None and abs(value) < _MAX_NUMBER else None
+
+
 def _from_text(text: str, type_name: str):
     stripped = text.strip()
+    shown = shorten(text)
     if type_name == "number":
         if not _NUMBER_TEXT.match(stripped):
-            raise ValueError(f"not a number: {text!r}")
+            raise ValueError(f"not a number: {shown!r}")
         if _INT_TEXT.match(stripped):
-            return int(stripped)
+            value = _int_or_none(stripped)
+            if value is None:
+                raise ValueError(f"number out of range: {shown!r}")
+            return value
         number = float(stripped)
         if not math.isfinite(number):
-            raise ValueError(f"number out of range: {text!r}")
+            raise ValueError(f"number out of range: {shown!r}")
         return normalize(number)
     if type_name == "bool":
         if stripped.lower() not in ("true", "false"):
-            raise ValueError(f"expected true or false, got {text!r}")
+            raise ValueError(f"expected true or false, got {shown!r}")
         return stripped.lower() == "true"
     try:
         value = json.loads(stripped)
     except ValueError:
-        raise ValueError(f'expected a JSON array such as ["a","b"], got {text!r}') from None
+        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown!r}') from None
     if not isinstance(value, list):
-        raise ValueError(f'expected a JSON array such as ["a","b"], got {text!r}')
+        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown!r}')
     return normalize(value)
 

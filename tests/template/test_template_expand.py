@@ -268,3 +268,19 @@ def test_expansion_exposes_volumes_and_output_paths_with_inputs_substituted():
     assert graph.volumes["data"].pvc == "${GCS_DATA_PVC}"
     assert graph.outputs == {"bai": ["NA12878/0.bai", "NA12878/1.bai"]}
     assert graph.inputs == {"sample": "NA12878"}
+
+
+def test_expanding_a_step_beyond_the_container_limit_raises_instead_of_building_it():
+    text = FAN.replace("range(0, ${shards})", "range(0, 100000)")
+    with pytest.raises(TemplateError, match="step 's' expands to 200000 containers; at most 100000 per step"):
+        parse_template(text, "t.yaml").expand()
+    text = FAN.replace("range(0, ${shards})", "range(0, 1000000000000)")
+    with pytest.raises(TemplateError, match=r"range\(\.\.\.\) in step 's' gives 1000000000000 values"):
+        parse_template(text, "t.yaml").expand()
+
+
+def test_a_run_time_fan_out_beyond_the_container_limit_raises_when_the_stdout_is_known():
+    step = expand(GET_RESULT.replace("        - [x, y]\n", "        - range(0, 1000)\n")).steps["each"]
+    assert step.expand_runtime(lambda name: "a\nb\n")[:2] == ["process a 0 0", "process a 1 1"]
+    with pytest.raises(TemplateError, match="expands to 200000 containers; at most 100000 per step"):
+        step.expand_runtime(lambda name: "\n".join(str(i) for i in range(200)))

@@ -219,6 +219,8 @@ def test_convert_input_turns_sample_sheet_text_into_typed_values(value, type_nam
 @pytest.mark.parametrize("value, type_name, reason", [
     ("four", "number", "not a number: 'four'"),
     ("nan", "number", "not a number: 'nan'"),
+    ("9" * 5000, "number", "number out of range: '9999999999999999999999999999999999999...'"),
+    ("1e400", "number", "number out of range: '1e400'"),
     ("yes", "bool", "expected true or false, got 'yes'"),
     ("a,b", "array", 'expected a JSON array such as ["a","b"], got \'a,b\''),
     ('{"a": 1}', "array", 'expected a JSON array such as ["a","b"]'),

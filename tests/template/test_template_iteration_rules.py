@@ -269,3 +269,30 @@ def test_a_condition_naming_no_declared_input_is_an_error_in_both_modes():
     assert d.message == "condition ${flg} of step 'gated' names no declared input"
     assert d.hint == "did you mean ${flag}?"
     assert [x.code for x in problems(steps, strict=False)] == ["condition-input-undefined"]
+
+
+def test_a_range_too_long_to_expand_is_an_error_not_a_hang():
+    d = only(iterated("""
+        command: echo ${1}
+        vars_iter: ["range(0, 10000000000000000000000)"]
+    """), "range-too-long")
+    assert d.message == "range gives 10000000000000000000000 values; a step may have at most 100000 containers"
+    assert (d.line, d.path) == (17, "workflow.fan.commands_iter.vars_iter[0]")
+
+
+def test_a_range_argument_beyond_float_range_is_not_an_integer_and_is_shown_shortened():
+    d = only(iterated(f"""
+        command: echo ${{1}}
+        vars_iter: ["range(0, {'9' * 5000})"]
+    """), "range-args")
+    assert d.message == "range argument '9999999999999999999999999999999999999...' is not an integer"
+    assert d.line == 17
+
+
+def test_a_cartesian_product_beyond_the_step_limit_is_an_error_at_commands_iter():
+    d = only(iterated("""
+        command: echo ${1} ${2} ${3}
+        vars_iter: ["range(0, 1000)", "range(0, 1000)", "range(0, 1000)"]
+    """), "step-too-many-containers")
+    assert d.message == "step 'fan' expands to 1000000000 containers; at most 100000 per step"
+    assert (d.line, d.column, d.path) == (15, 5, "workflow.fan.commands_iter")
