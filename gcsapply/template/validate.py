@@ -17,8 +17,8 @@ from gcsapply.template.checker import Checker, suggest_name, walk_strings
 from gcsapply.template.expand import static_widths
 from gcsapply.template.inputs import default_values, find_default_cycles, read_inputs
 from gcsapply.template.validate_steps import check_iteration, check_steps
-from gcsapply.template.values import (BUILTIN_PVCS, INPUT_TYPES, ITEM, POSITIONAL_RE, render_value,
-                                      substitute, type_problem, variable_names)
+from gcsapply.template.values import (BUILTIN_PVCS, INPUT_TYPES, ITEM, POSITIONAL_RE, describe,
+                                      render_value, substitute, type_problem, variable_names)
 
 VERSION = "genecontainer_0_1"
 TOP_KEYS = ("version", "inputs", "workflow", "volumes", "outputs", "metadata")
@@ -132,7 +132,8 @@ def _check_volumes(c: Checker, volumes, workflow) -> None:
     if volumes is None:
         return
     if not isinstance(volumes, dict):
-        c.error(("volumes",), "volumes-not-mapping", "`volumes` must be a mapping of name -> volume")
+        c.error(("volumes",), "volumes-not-mapping", "`volumes` must be a mapping of name -> volume",
+                "write `volumes:` followed by indented `name: {mount_path: /data, mount_from: {pvc: ...}}`")
         return
     steps = set(workflow) if isinstance(workflow, dict) else set()
     seen: dict[str, tuple] = {}  # mount path -> (volume, steps or None for all)
@@ -163,6 +164,10 @@ def _check_volumes(c: Checker, volumes, workflow) -> None:
             where = path + ("mount_from",) if isinstance(source, dict) else path
             c.error(where, "volume-pvc-missing", f"volume '{name}' has no `mount_from.pvc`",
                     "name an existing PVC or a built-in such as ${GCS_SFS_PVC}", at_key=True)
+        elif not isinstance(source["pvc"], str):
+            c.error(path + ("mount_from", "pvc"), "volume-pvc-invalid",
+                    f"mount_from.pvc of volume '{name}' must be a PVC name, not {describe(source['pvc'])}",
+                    "name an existing PVC or a built-in such as ${GCS_SFS_PVC}")
         if isinstance(source, dict):
             c.unknown_keys(source, path + ("mount_from",), MOUNT_FROM_KEYS, f"volume '{name}' mount_from")
             sub = source.get("sub_path")
@@ -180,10 +185,11 @@ def _check_only_to(c: Checker, name, only_to, path: tuple, steps: set):
         return None
     if not isinstance(only_to, list):
         c.error(path + ("only_to",), "volume-only-to-not-list",
-                f"only_to of volume '{name}' must be a list of step names")
+                f"only_to of volume '{name}' must be a list of step names",
+                f"write `only_to: [{render_value(only_to)}]`")
         return None
     for index, step in enumerate(only_to):
-        if step not in steps:
+        if not isinstance(step, str) or step not in steps:
             c.error(path + ("only_to", index), "volume-only-to-unknown",
                     f"only_to of volume '{name}' names {render_value(step)!r}, which is not a step",
                     "steps: " + ", ".join(sorted(map(str, steps))), doc=False)
@@ -206,13 +212,14 @@ def _check_outputs(c: Checker, outputs) -> None:
     if outputs is None:
         return
     if not isinstance(outputs, dict):
-        c.error(("outputs",), "outputs-not-mapping", "`outputs` must be a mapping of name -> output")
+        c.error(("outputs",), "outputs-not-mapping", "`outputs` must be a mapping of name -> output",
+                "write `outputs:` followed by indented `name: {paths: [file, ...]}`")
         return
     for name, body in outputs.items():
         path = ("outputs", name)
         if not isinstance(body, dict):
             c.error(path, "output-not-mapping", f"output '{name}' must be a mapping with `paths`",
-                    at_key=True)
+                    f"write `{name}: {{paths: [file, ...]}}`", at_key=True)
             continue
         c.unknown_keys(body, path, OUTPUT_KEYS, f"output '{name}'",
                        {"path": "did you mean `paths`? It takes a list: `paths: [file, ...]`"})
@@ -235,7 +242,8 @@ def _check_outputs(c: Checker, outputs) -> None:
 def _check_paths_iter(c: Checker, name, spec, path: tuple) -> None:
     if not isinstance(spec, dict):
         c.error(path, "output-paths-iter-incomplete",
-                f"paths_iter of output '{name}' must be a mapping with `path` and `vars_iter`")
+                f"paths_iter of output '{name}' must be a mapping with `path` and `vars_iter`",
+                "write `paths_iter: {path: \"${1}.vcf\", vars_iter: [[a, b]]}`")
         return
     c.unknown_keys(spec, path, PATHS_ITER_KEYS, f"paths_iter of output '{name}'")
     missing = [k for k in ("path", "vars_iter") if k not in spec]
@@ -244,6 +252,10 @@ def _check_paths_iter(c: Checker, name, spec, path: tuple) -> None:
                 f"paths_iter of output '{name}' has no `{'` or `'.join(missing)}`",
                 "paths_iter needs `path:` (using ${1}, ...) and `vars_iter:` (lists of values)",
                 at_key=True)
+    if "path" in spec and not isinstance(spec["path"], str):
+        c.error(path + ("path",), "output-path-not-string",
+                f"paths_iter.path of output '{name}' must be a string (one path using ${{1}}, ...)",
+                "for several fixed files use `paths: [...]`")
     check_iteration(c, path, spec, "path", None)
 
 

@@ -81,7 +81,7 @@ def _check_step(c: Checker, name: str, body, workflow: dict) -> None:
                 f"rename it, e.g. `{_fix_step_name(name)}`", at_key=True)
     if not isinstance(body, dict):
         c.error(path, "step-not-mapping", f"step '{name}' must be a mapping with `tool` and `commands`",
-                at_key=True)
+                f"write `{name}: {{type: GCS.Job, tool: name:version, commands: [...]}}`", at_key=True)
         return
     c.unknown_keys(body, path, STEP_KEYS, f"step '{name}'")
     if "type" not in body:
@@ -169,14 +169,16 @@ def _check_commands(c: Checker, name: str, body: dict, path: tuple) -> None:
 def _check_commands_iter(c: Checker, name: str, spec, path: tuple, body: dict) -> None:
     if not isinstance(spec, dict):
         c.error(path, "commands-iter-not-mapping",
-                f"commands_iter of step '{name}' must be a mapping with `command` and `vars_iter`")
+                f"commands_iter of step '{name}' must be a mapping with `command` and `vars_iter`",
+                "write `commands_iter: {command: \"echo ${1}\", vars_iter: [[a, b]]}`")
         return
     c.unknown_keys(spec, path, COMMANDS_ITER_KEYS, f"commands_iter of step '{name}'")
     command = spec.get("command")
     has_vars = bool(spec.get("vars")) or bool(spec.get("vars_iter"))
     if command is not None and not isinstance(command, str):
         c.error(path + ("command",), "command-not-string",
-                f"commands_iter.command of step '{name}' must be a string")
+                f"commands_iter.command of step '{name}' must be a string",
+                "quote it, or use `command: |` for a multi-line command")
     if command in (None, "") and has_vars:
         c.error(path, "commands-iter-incomplete",
                 f"commands_iter of step '{name}' has vars but no `command`",
@@ -283,7 +285,8 @@ def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) 
             continue
         elif "${" in target:
             c.error(entry_path + ("target",), "depends-target-variable",
-                    f"depends target {target!r} must be a literal step name", doc=False)
+                    f"depends target {target!r} must be a literal step name",
+                    "write the step name itself; ${...} is not substituted here", doc=False)
         elif target not in workflow:
             close = suggest_name(str(target), workflow)
             c.error(entry_path + ("target",), "depends-target-unknown",

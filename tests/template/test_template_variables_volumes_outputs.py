@@ -182,3 +182,65 @@ def test_paths_and_paths_iter_together_is_a_warning_and_both_expand():
     assert d.severity == "warning"
     template = parse_template(HEAD + dedent(tail).strip("\n") + "\n", "t.yaml")
     assert template.expand().outputs == {"vcf": ["all.vcf", "a/s1.vcf", "b/s1.vcf"]}
+
+
+def test_only_to_entries_that_are_lists_or_mappings_are_errors_not_crashes():
+    tail = volume("mount_path: /data\nmount_from: {pvc: my-pvc}\nonly_to: [hello, {a: b}, [c]]")
+    found = [d for d in problems(tail) if d.code == "volume-only-to-unknown"]
+    assert [(d.line, d.path) for d in found] == [(15, "volumes.data.only_to[1]"), (15, "volumes.data.only_to[2]")]
+    assert found[1].message == "only_to of volume 'data' names '[\"c\"]', which is not a step"
+
+
+def test_a_pvc_that_is_not_a_name_is_an_error():
+    d = only(volume("mount_path: /data\nmount_from: {pvc: [a, b]}"), "volume-pvc-invalid")
+    assert d.message == "mount_from.pvc of volume 'data' must be a PVC name, not an array"
+    assert (d.line, d.column) == (14, 23)
+
+
+def test_a_paths_iter_path_that_is_a_list_is_an_error():
+    d = only("""
+    outputs:
+      vcf:
+        paths_iter:
+          path: [a.vcf, b.vcf]
+          vars_iter: [[a]]
+    """, "output-path-not-string")
+    assert d.message == "paths_iter.path of output 'vcf' must be a string (one path using ${1}, ...)"
+    assert d.line == 14
+
+
+def test_every_template_diagnostic_has_a_hint():
+    """Shapes the checklist forbids, one of each, all in one template."""
+    text = """\
+version: 2
+inputs:
+  n: {type: number, default: x}
+  bad.name: {default: 1}
+  s: {type: strng}
+workflow:
+  Bad_Name: 3
+  a:
+    type: CCE.Job
+    tool: ${t}
+    resources: {cpu: two, memory: x, gpu: 1}
+    commands: echo
+    commands_iter: 5
+    condition: maybe
+    depends: [{target: "${x}", type: each}, 3, {target: nope}, {target: a}]
+  b:
+    commands_iter: {command: 5, vars: [[1], [1, 2]], vars_iter: ["range(5, 1)", "x", "get_result(a)"]}
+  c:
+    tool: a:1
+    commands_iter: {vars_iter: [[1]]}
+    condition: check_result(zz)
+volumes: 3
+outputs:
+  o: 3
+  p: {path: x}
+  q: {paths_iter: 3}
+  r: {paths_iter: {path: [x]}}
+extra: 1
+"""
+    diagnostics = parse_template(text, "t.yaml").validate(strict=True)
+    assert len({d.code for d in diagnostics}) > 25
+    assert [d.code for d in diagnostics if not d.hint] == []
