@@ -22,7 +22,7 @@ from pathlib import Path
 from gcsapply.errors import InputError
 from gcsapply.kinds import KINDS, Stack, Workflow
 from gcsapply.manifest.diagnostics import ERROR, Diagnostic, sort_diagnostics
-from gcsapply.manifest.discover import Inventory, discover, resolve_relative, shown_path
+from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
 from gcsapply.manifest.load import YamlDocument
 from gcsapply.manifest.model import DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
@@ -47,8 +47,8 @@ def load_stack(root: Path, *, allow_empty: bool = False) -> LoadedStack:
     the tree holds no manifest and ``allow_empty`` is false.
     """
     root = Path(root)
-    if not root.is_dir():
-        problem = "does not exist" if not root.exists() else "is not a directory"
+    problem = path_problem(root, directory=True)
+    if problem:
         raise InputError(f"{root} {problem}", diagnostics=[Diagnostic(
             ERROR, "no-such-directory", f"stack directory {problem}", str(root), None, None, None,
             "give the directory that holds the stack's manifests")])
@@ -147,7 +147,7 @@ class _Loader:
 
     def _load_templates(self) -> None:
         for shown, path in sorted(self.inventory.templates.items()):
-            if not path.is_file():
+            if path_problem(path):
                 continue  # reported at each Workflow that names it
             template = load_template(path, shown)
             self.templates_by_file[shown] = template
@@ -163,8 +163,8 @@ class _Loader:
         shown = shown_path(self.root, path)
         if shown not in self.inventory.templates:
             return shown, None  # it names a manifest file: discovery reported it
-        if not path.is_file():
-            what = "is not a file" if path.exists() else "does not exist"
+        what = path_problem(path)
+        if what:
             self.diagnostics.append(document.diagnostic(
                 ("spec", "template"), "missing-template", f"template '{shown}' {what}",
                 hint=f"paths are relative to the folder of {document.file}"))

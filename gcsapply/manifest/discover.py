@@ -9,8 +9,10 @@ manifest is the error ``not-a-manifest``. Files are visited in sorted order so o
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +63,23 @@ def discover_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.as_posix())
 
 
+def path_problem(path: Path, *, directory: bool = False) -> str | None:
+    """Why ``path`` is no readable regular file (or directory): ``does not exist``, ``is not a
+    file``, ``cannot be read (...)``; None when it is fine. Never raises (over-long names, NUL
+    bytes and symlink loops included) and never opens it (a FIFO would block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except ValueError:  # an embedded NUL byte
+        return "does not exist"
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "does not exist"
+        return f"cannot be read ({exc.strerror})"
+    if directory:
+        return None if stat.S_ISDIR(mode) else "is not a directory"
+    return None if stat.S_ISREG(mode) else "is not a file"
+
+
 def shown_path(root: Path, path: Path) -> str:
     """``path`` as reached from ``root`` (``../x`` when outside it), with forward slashes."""
     return Path(os.path.relpath(path, root)).as_posix()
@@ -79,6 +98,11 @@ def discover(root: Path) -> Inventory:
     parse_diagnostics: dict[str, list[Diagnostic]] = {}
     for relative in discover_files(root):
         shown = relative.as_posix()
+        if path_problem(root / relative) == "is not a file":  # a FIFO or device: reading would block
+            inventory.diagnostics.append(Diagnostic(
+                ERROR, "not-a-regular-file", f"'{shown}' is not a regular file", shown,
+                hint="remove it or rename it so it does not end in .yaml/.yml"))
+            continue
         if _has_template_version_line(root / relative):
             inventory.templates[shown] = root / relative  # load_template parses it
             continue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gcsapply.kinds import Execution, ExecutionSet
 from gcsapply.manifest.diagnostics import Diagnostic
-from gcsapply.manifest.discover import resolve_relative, shown_path
+from gcsapply.manifest.discover import path_problem, resolve_relative, shown_path
 from gcsapply.manifest.expand import expand_set
 from gcsapply.manifest.inputs import check_inputs, placeholder_columns
 from gcsapply.manifest.load import YamlDocument
@@ -117,8 +117,8 @@ class RunBuilder:
             return inline_sample_sheet(document, ("spec", "samples"))
         path = resolve_relative(document.file, self.root, samples)
         shown = shown_path(self.root, path)
-        if not path.is_file():
-            what = "is not a file" if path.exists() else "does not exist"
+        what = path_problem(path)
+        if what:
             self.diagnostics.append(document.diagnostic(
                 ("spec", "samples"), "missing-sample-sheet", f"sample sheet '{shown}' {what}",
                 hint=f"paths are relative to the folder of {document.file}"))

@@ -1,5 +1,6 @@
 """Discovery (DESIGN §2): which files are read, which are templates, and nothing skipped silently."""
 
+import os
 import textwrap
 
 import pytest
@@ -149,3 +150,52 @@ def test_unknown_kinds_suggest_the_right_spelling(tree):
     assert rendered(exc_info) == [
         "run.yaml:2:7: error: unknown kind 'execution' (at kind)\n"
         "  hint: did you mean 'Execution'? (kinds: Stack, Workflow, Execution, ExecutionSet)"]
+
+
+def test_a_fifo_named_like_yaml_is_reported_instead_of_blocking_the_read(tree):
+    root = tree({"run.yaml": EXECUTION})
+    os.mkfifo(root / "pipe.yaml")
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    assert rendered(exc_info) == ["pipe.yaml: error: 'pipe.yaml' is not a regular file\n"
+                                  "  hint: remove it or rename it so it does not end in .yaml/.yml"]
+
+
+def test_template_and_sheet_paths_that_cannot_be_statted_are_diagnostics_not_crashes(tree):
+    long_name = "a" * 300 + ".yaml"  # longer than any file name the OS allows
+    root = tree({"workflows.yaml": f"""\
+        apiVersion: gcsapply/v1
+        kind: Workflow
+        metadata: {{name: align}}
+        spec: {{template: {long_name}}}
+        ---
+        apiVersion: gcsapply/v1
+        kind: Workflow
+        metadata: {{name: loop}}
+        spec: {{template: loop.yaml}}
+        """, "set.yaml": """\
+        apiVersion: gcsapply/v1
+        kind: ExecutionSet
+        metadata: {name: cohort}
+        spec: {samples: loop.csv, key: id, template: {workflow: loop}}
+        """})
+    (root / "loop.yaml").symlink_to(root / "loop.yaml")
+    (root / "loop.csv").symlink_to(root / "loop.csv")
+    with pytest.raises(InputError) as exc_info:
+        load_stack(root)
+    lines = [line for line in rendered(exc_info) if ": error:" in line]
+    assert lines == [
+        "set.yaml:4:17: error: sample sheet 'loop.csv' cannot be read (Too many levels of symbolic links) "
+        "(at spec.samples)\n  hint: paths are relative to the folder of set.yaml",
+        f"workflows.yaml:4:18: error: template '{long_name}' cannot be read (File name too long) "
+        "(at spec.template)\n  hint: paths are relative to the folder of workflows.yaml",
+        "workflows.yaml:9:18: error: template 'loop.yaml' cannot be read (Too many levels of symbolic links) "
+        "(at spec.template)\n  hint: paths are relative to the folder of workflows.yaml",
+    ]
+
+
+def test_a_stack_directory_name_too_long_for_the_os_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as exc_info:
+        load_stack(tmp_path / ("d" * 300))
+    [problem] = exc_info.value.diagnostics
+    assert problem.message == "stack directory cannot be read (File name too long)"
