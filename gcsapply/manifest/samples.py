@@ -51,7 +51,7 @@ def read_sample_file(path: Path, shown: str) -> tuple[SampleSheet | None, list[D
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Diagnostic(ERROR, "unreadable-file", f"cannot read sample sheet: {exc.strerror}",
-                                 shown)]
+                                 shown, hint="check the file's permissions, or where its symbolic link points")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -189,41 +189,58 @@ def _diagnostics_for(document: YamlDocument, error: ValidationError) -> list[Dia
     return [document.diagnostic(path, code, f"{_subject(path)} {message}", hint=hint or default_hint)]
 
 
-def _generic(error: ValidationError) -> tuple[str, str, str | None]:
+def _generic(error: ValidationError) -> tuple[str, str, str]:
     """(code, message, hint) for the jsonschema keywords the schemas use."""
     value, instance, keyword = error.validator_value, error.instance, error.validator
     got = describe_value(instance)
     if keyword == "type":
         types = value if isinstance(value, list) else [value]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        hint = None
-        if "string" in types and isinstance(instance, (int, float, bool)):
-            hint = "quote the value to make it a string"
-        return "wrong-type", f"must be {wanted} (got {got})", hint
+        return "wrong-type", f"must be {wanted} (got {got})", _type_hint(types, instance)
     if keyword == "enum":
         allowed = ", ".join(str(v) for v in value)
         hint = did_you_mean(instance, value) if isinstance(instance, str) else None
-        return "invalid-value", f"must be one of: {allowed} (got {got})", hint
+        return "invalid-value", f"must be one of: {allowed} (got {got})", hint or "use one of the listed values"
     if keyword == "const":
-        return "invalid-value", f"must be '{value}' (got {got})", None
+        return "invalid-value", f"must be '{value}' (got {got})", f"write '{value}'"
     if keyword in ("minimum", "maximum"):
         low, high = error.schema.get("minimum"), error.schema.get("maximum")
         if low is not None and high is not None:
-            return "out-of-range", f"must be between {low} and {high} (got {got})", None
+            return "out-of-range", f"must be between {low} and {high} (got {got})", \
+                f"use a number from {low} to {high}"
         if low is not None:
-            return "out-of-range", f"must be at least {low} (got {got})", None
-        return "out-of-range", f"must be at most {high} (got {got})", None
+            return "out-of-range", f"must be at least {low} (got {got})", f"use {low} or more"
+        return "out-of-range", f"must be at most {high} (got {got})", f"use {high} or less"
     if keyword == "maxLength":
-        return "too-long", f"must be at most {value} characters (got {len(instance)})", None
+        return "too-long", f"must be at most {value} characters (got {len(instance)})", "shorten it"
     if keyword == "minLength":
-        return "too-short", "must not be empty" if value == 1 else f"must be at least {value} characters", None
+        message = "must not be empty" if value == 1 else f"must be at least {value} characters"
+        return "too-short", message, "give a value, or remove the key"
     if keyword == "minItems":
-        return "too-short", f"must have at least {value} item{'s' if value != 1 else ''}", None
+        return "too-short", f"must have at least {value} item{'s' if value != 1 else ''}", \
+            "add an item, or remove the key"
     if keyword == "uniqueItems":
-        return "duplicate-item", "must not list the same value twice", None
+        return "duplicate-item", "must not list the same value twice", "remove the repeated value"
     if keyword == "pattern":
-        return "invalid-value", f"does not match the pattern {value} (got {got})", None
-    return "invalid-value", error.message, None
+        return "invalid-value", f"does not match the pattern {value} (got {got})", \
+            "change the value to match the pattern"
+    return "invalid-value", error.message, "see the manifest reference in the README"
+
+
+def _type_hint(types: list, instance) -> str:
+    if "string" in types and isinstance(instance, (int, float, bool)):
+        return "quote the value to make it a string"
+    if instance is None:
+        return "give a value after the colon, or remove the key"
+    if "object" in types:
+        return "write `key: value` pairs indented under it"
+    if "array" in types:
+        return "write a list: `[a, b]` or one `- item` per line"
+    if "boolean" in types:
+        return "write true or false, without quotes"
+    if "integer" in types or "number" in types:
+        return "write a number, without quotes"
+    return f"write {_TYPE_NAMES.get(types[0], types[0])} here"
 
 
 def _unknown_keys(document: YamlDocument, path: tuple, error: ValidationError) -> list[Diagnostic]:
@@ -262,8 +279,10 @@ _REQUIRED_HINTS = {
     "name": "add 'name: <name>' (lowercase letters, digits and '-')",
     "spec": "add a 'spec:' mapping",
     "template": "give the path of a genecontainer_0_1 template, relative to this file",
+    "key": "name the sample-sheet column that tells rows apart, e.g. 'key: sample_id'",
+    "samples": "give a .csv/.tsv file relative to this file, or a list of rows",
 }
 
 
-def _required_hint(key: str) -> str | None:
-    return _REQUIRED_HINTS.get(key)
+def _required_hint(key: str) -> str:
+    return _REQUIRED_HINTS.get(key) or f"add '{key}: <value>'"

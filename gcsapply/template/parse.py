@@ -95,6 +95,7 @@ def load_template(path: Path, file: str | None = None) -> Template:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        return Template(shown, b"", None, [Diagnostic(ERROR, "unreadable-file",
-                                                      f"cannot read template: {exc.strerror}", shown)])
+        return Template(shown, b"", None, [Diagnostic(
+            ERROR, "unreadable-file", f"cannot read template: {exc.strerror}", shown,
+            hint="check the file's permissions, or where its symbolic link points")])
     return parse_template(raw, shown)

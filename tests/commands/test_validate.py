@@ -90,6 +90,7 @@ notes.yaml:1:1: error: this document is not a gcsapply manifest
 run.yaml:6:12: error: input 'sampel' is not declared by template 'templates/qc.yaml' (at spec.inputs.sampel)
   hint: did you mean 'sample'? (declared inputs: sample, threads)
 run.yaml:7:11: error: 'target' must be one of: cci, cce (got string 'ecs') (at spec.target)
+  hint: use one of the listed values
 samples.csv:3: error: column 'threads': not a number: 'two' (input 'threads' is declared as number)
   hint: fix the value, or the type of 'threads' in templates/qc.yaml
 samples.csv:4: error: column 'sample_id': duplicate key 'NA1' (first on line 2)
@@ -97,6 +98,7 @@ samples.csv:4: error: column 'sample_id': duplicate key 'NA1' (first on line 2)
 stack.yaml:5:3: error: unknown key 'endpiont' (at spec.endpiont)
   hint: did you mean 'endpoint'?
 stack.yaml:6:16: error: 'parallelism' must be between 1 and 64 (got integer 100) (at spec.parallelism)
+  hint: use a number from 1 to 64
 templates/germline.yaml:9:9: error: undefined variable ${sampel} (at workflow.align.commands[0])
   hint: did you mean ${sample}?
 workflows.yaml:3:18: error: 'name' must be lowercase letters, digits and '-', start with a letter, end with a letter or digit, at most 31 characters (got string 'Germline') (at metadata.name)

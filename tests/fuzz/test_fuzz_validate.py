@@ -111,6 +111,7 @@ def _check_case(root: Path, capsys, validator) -> None:
     assert document["valid"] is (code == 0)
     for diagnostic in document["diagnostics"]:
         assert diagnostic["file"] is None or not Path(diagnostic["file"]).is_absolute()
+        assert diagnostic["hint"], f"no hint: {diagnostic}"
 
 
 def _mutate(rng: random.Random, data: bytes, suffix: str) -> bytes:

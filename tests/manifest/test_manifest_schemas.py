@@ -63,9 +63,12 @@ spec:
   rateLimit: {readsPerMinute: 0}
 """
     assert check(text, "stack") == [
-        "m.yaml:5:16: error: 'parallelism' must be between 1 and 64 (got integer 0) (at spec.parallelism)",
-        "m.yaml:6:13: error: 'pageSize' must be between 1 and 1000 (got integer 1001) (at spec.pageSize)",
-        "m.yaml:7:31: error: 'readsPerMinute' must be at least 1 (got integer 0) (at spec.rateLimit.readsPerMinute)",
+        "m.yaml:5:16: error: 'parallelism' must be between 1 and 64 (got integer 0) (at spec.parallelism)\n"
+        "  hint: use a number from 1 to 64",
+        "m.yaml:6:13: error: 'pageSize' must be between 1 and 1000 (got integer 1001) (at spec.pageSize)\n"
+        "  hint: use a number from 1 to 1000",
+        "m.yaml:7:31: error: 'readsPerMinute' must be at least 1 (got integer 0) (at spec.rateLimit.readsPerMinute)\n"
+        "  hint: use 1 or more",
     ]
 
 
@@ -146,7 +149,8 @@ spec:
         "  hint: did you mean 'Always'?",
         "m.yaml:7:21: error: 'mode' must be one of: once, untilSucceeded (got string 'until-succeeded') (at spec.runPolicy.mode)\n"
         "  hint: did you mean 'untilSucceeded'?",
-        "m.yaml:8:19: error: 'deletionPolicy' must be one of: retain, delete (got string 'keep') (at spec.deletionPolicy)",
+        "m.yaml:8:19: error: 'deletionPolicy' must be one of: retain, delete (got string 'keep') (at spec.deletionPolicy)\n"
+        "  hint: use one of the listed values",
         "m.yaml:9:17: error: 'desiredState' must be one of: active, cancelled (got string 'canceled') (at spec.desiredState)\n"
         "  hint: did you mean 'cancelled'?",
     ]
@@ -165,10 +169,13 @@ spec:
   runPolicy: {maxRetries: -1}
 """
     assert check(text, "execution") == [
-        "m.yaml:6:13: error: 'priority' must be between 0 and 999 (got integer 1000) (at spec.priority)",
-        "m.yaml:7:12: error: 'timeout' must be at least 1 (got integer 0) (at spec.timeout)",
-        "m.yaml:8:18: error: 'jobRetryCount' must be an integer (got boolean true) (at spec.jobRetryCount)",
-        "m.yaml:9:27: error: 'maxRetries' must be between 0 and 100 (got integer -1) (at spec.runPolicy.maxRetries)",
+        "m.yaml:6:13: error: 'priority' must be between 0 and 999 (got integer 1000) (at spec.priority)\n"
+        "  hint: use a number from 0 to 999",
+        "m.yaml:7:12: error: 'timeout' must be at least 1 (got integer 0) (at spec.timeout)\n  hint: use 1 or more",
+        "m.yaml:8:18: error: 'jobRetryCount' must be an integer (got boolean true) (at spec.jobRetryCount)\n"
+        "  hint: write a number, without quotes",
+        "m.yaml:9:27: error: 'maxRetries' must be between 0 and 100 (got integer -1) (at spec.runPolicy.maxRetries)\n"
+        "  hint: use a number from 0 to 100",
     ]
 
 
@@ -189,8 +196,10 @@ spec:
     assert out == [
         "m.yaml:7:27: error: item 1 must be one of: exec_failed, exec_succeeded (got string 'exec_started') (at spec.notification.events[1])\n"
         "  hint: did you mean 'exec_failed'?",
-        "m.yaml:8:13: error: item 0 must be an email address (got string 'not-an-address') (at spec.notification.email[0])",
-        "m.yaml:9:11: error: item 0 must be a phone number (digits, optional leading +) (got string 'call me') (at spec.notification.sms[0])",
+        "m.yaml:8:13: error: item 0 must be an email address (got string 'not-an-address') (at spec.notification.email[0])\n"
+        "  hint: e.g. ops@example.org",
+        "m.yaml:9:11: error: item 0 must be a phone number (digits, optional leading +) (got string 'call me') (at spec.notification.sms[0])\n"
+        "  hint: e.g. +8613800000000",
         "m.yaml:10:5: error: unknown key 'webhook' (at spec.notification.webhook)\n"
         "  hint: allowed keys here: events, email, sms",
     ]
@@ -257,10 +266,13 @@ spec:
   template: {workflow: germline, timeout: soon}
 """
     assert check(text, "executionset") == [
-        "m.yaml:4:1: error: missing required key 'key' (at spec)",
+        "m.yaml:4:1: error: missing required key 'key' (at spec)\n"
+        "  hint: name the sample-sheet column that tells rows apart, e.g. 'key: sample_id'",
         "m.yaml:5:12: error: 'samples' must be the path of a .csv or .tsv file, or a non-empty list of rows "
-        "(mappings of column to string, number or boolean) (got string 'samples.xlsx') (at spec.samples)",
-        "m.yaml:6:43: error: 'timeout' must be an integer (got string 'soon') (at spec.template.timeout)",
+        "(mappings of column to string, number or boolean) (got string 'samples.xlsx') (at spec.samples)\n"
+        "  hint: e.g. samples: samples.csv, or samples: [{sample_id: NA12878}]",
+        "m.yaml:6:43: error: 'timeout' must be an integer (got string 'soon') (at spec.template.timeout)\n"
+        "  hint: write a number, without quotes",
     ]
 
 

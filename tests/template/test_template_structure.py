@@ -116,6 +116,7 @@ def test_load_template_reports_an_unreadable_file_without_raising(tmp_path):
     template = load_template(tmp_path / "missing.yaml", "missing.yaml")
     [d] = template.validate()
     assert d.code == "unreadable-file" and d.file == "missing.yaml"
+    assert d.hint == "check the file's permissions, or where its symbolic link points"
     assert template.data is None and template.step_names == []
 
 
