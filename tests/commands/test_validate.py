@@ -1,7 +1,10 @@
 """``gcsapply validate`` through the real CLI entry point."""
 
 import json
+import os
+import shutil
 import textwrap
+import time
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -184,3 +187,38 @@ def test_a_missing_directory_fails_with_a_diagnostic_and_json_still_parses(tmp_p
 def test_validate_needs_a_directory_argument(capsys):
     assert cli.main(["validate"]) == 1
     assert "the following arguments are required: DIR" in capsys.readouterr().err
+
+
+def test_hostile_files_are_each_reported_quickly_with_exit_1_and_no_traceback(tmp_path, capsys):
+    """Alias bomb, recursive alias, nesting that crashed libyaml, a 5000-digit integer, a FIFO,
+    binary bytes, a range of 10**22 containers and a non-UTF-8 sample sheet, all in one tree."""
+    root = tmp_path / "stack"
+    shutil.copytree(EXAMPLES, root)
+    bomb = ["apiVersion: gcsapply/v1", "kind: Workflow", "metadata: {name: bomb}", "spec:",
+            "  template: templates/qc.yaml", "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    (root / "bomb.yaml").write_text("\n".join(bomb) + "\n")
+    (root / "loop.yaml").write_text("apiVersion: gcsapply/v1\nkind: Stack\nmetadata: &m {name: x, m: *m}\n")
+    (root / "deep.yaml").write_text("apiVersion: gcsapply/v1\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    na12878 = (root / "na12878.yaml").read_text()
+    (root / "na12878.yaml").write_text(na12878.replace("priority: 10", "priority: " + "9" * 5000))
+    os.mkfifo(root / "pipe.yml")
+    (root / "binary.yaml").write_bytes(bytes(range(256)))
+    qc = (root / "templates/qc.yaml").read_text()
+    (root / "templates/qc.yaml").write_text(qc.replace("- [R1, R2]", "- range(0, 10000000000000000000000)", 1))
+    (root / "samples.csv").write_bytes((root / "samples.csv").read_bytes() + b"\xff\xfe,x,y\n")
+    started = time.process_time()
+    assert cli.main(["validate", str(root)]) == 1
+    assert time.process_time() - started < 20
+    out, err = capsys.readouterr()
+    assert out == "" and "internal error" not in err and "Traceback" not in err
+    reported = {line.split(": error: ")[0]: line.split(": error: ")[1] for line in err.splitlines()
+                if ": error: " in line}
+    assert reported["binary.yaml:2"] == "file is not valid UTF-8"
+    assert reported["bomb.yaml:6:39"].startswith("YAML aliases expand to more than 100000 values")
+    assert reported["deep.yaml:2:67"] == "YAML nested more than 64 levels deep"
+    assert reported["loop.yaml:3:11"] == "a YAML alias refers to its own anchor (at metadata.m)"
+    assert reported["na12878.yaml:12:13"].startswith("integer too large")
+    assert reported["pipe.yml"] == "'pipe.yml' is not a regular file"
+    assert reported["samples.csv:5"] == "sample sheet is not valid UTF-8"
+    assert reported["templates/qc.yaml:20:11"].startswith("range gives 10000000000000000000000 values")
