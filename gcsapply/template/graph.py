@@ -166,6 +166,37 @@ class StepPlan:
         return len(self.commands) if self.commands is not None else self.recipe.known_width()
 
 
+def find_cycles(edges: dict) -> list[tuple]:
+    """Each cycle of a directed graph once, as ``(node, label, [a, b, ..., a])`` where the edge
+    ``label`` of ``node`` closes it. ``edges`` maps a node to ``[(label, target), ...]``; targets
+    that are not nodes are ignored. Iterative: a long chain cannot exhaust the stack."""
+    found, reported, state = [], set(), {}  # state: 1 on the current path, 2 done
+    for start in edges:
+        if start in state:
+            continue
+        state[start], path, stack = 1, [start], [(start, iter(edges[start]))]
+        while stack:
+            node, pending = stack[-1]
+            for label, target in pending:
+                if target not in edges:
+                    continue
+                if state.get(target) == 1:
+                    cycle = path[path.index(target):] + [target]
+                    if frozenset(cycle) not in reported:
+                        reported.add(frozenset(cycle))
+                        found.append((node, label, cycle))
+                elif target not in state:
+                    state[target] = 1
+                    path.append(target)
+                    stack.append((target, iter(edges[target])))
+                    break
+            else:
+                state[node] = 2
+                path.pop()
+                stack.pop()
+    return found
+
+
 @dataclass(frozen=True)
 class Volume:
     name: str
@@ -202,20 +233,3 @@ class JobGraph:
             vcpu += count * (step.cpu if step.cpu is not None else DEFAULT_CPU)
             memory += count * (step.memory_gb if step.memory_gb is not None else DEFAULT_MEMORY_GB)
         return Cost(jobs, vcpu, memory, lower)
-
-    def order(self) -> list[str]:
-        """Step names in a dependency-respecting order (template order among ready steps)."""
-        done: list[str] = []
-        pending = list(self.steps)
-        while pending:
-            ready = [n for n in pending
-                     if all(d.target in done or d.target not in self.steps
-                            for d in self.steps[n].depends)]
-            if not ready:  # a cycle: validate reports it; keep the rest in template order
-                return done + pending
-            done.extend(ready)
-            pending = [n for n in pending if n not in ready]
-        return done
-
-    def dependents(self, name: str) -> list[str]:
-        return [s.name for s in self.steps.values() if any(d.target == name for d in s.depends)]

@@ -6,7 +6,7 @@ are resolved in dependency order, each in one textual pass; a reference cycle is
 
 from __future__ import annotations
 
-from gcsapply.template.graph import InputSpec
+from gcsapply.template.graph import InputSpec, find_cycles
 from gcsapply.template.values import (INPUT_TYPES, normalize, render_value, substitute,
                                       type_problem, variable_names)
 
@@ -42,30 +42,8 @@ def default_references(spec: InputSpec, names) -> list[str]:
 
 def find_default_cycles(specs: dict[str, InputSpec]) -> list[list[str]]:
     """Each reference cycle among defaults once, as ``[a, b, a]``."""
-    graph = {n: default_references(s, specs) for n, s in specs.items() if s.has_default}
-    cycles, seen_sets, state = [], set(), {}
-
-    def visit(node, stack):
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if nxt not in graph:
-                continue
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
-                key = frozenset(cycle)
-                if key not in seen_sets:
-                    seen_sets.add(key)
-                    cycles.append(cycle)
-            elif nxt not in state:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in graph:
-        if node not in state:
-            visit(node, [])
-    return cycles
+    edges = {n: [(None, r) for r in default_references(s, specs)] for n, s in specs.items() if s.has_default}
+    return [cycle for _node, _label, cycle in find_cycles(edges)]
 
 
 def check_values(specs: dict[str, InputSpec], values: dict) -> list[str]:
@@ -101,17 +79,18 @@ def resolve_values(specs: dict[str, InputSpec], values: dict) -> tuple[dict, lis
     for cycle in find_default_cycles(pending):
         cyclic.update(cycle)
         problems.append("input defaults reference each other in a cycle: " + " -> ".join(cycle))
+    rendered = {n: render_value(v) for n, v in resolved.items()}
     for name in _dependency_order(pending):
         if name in cyclic:
             continue
         spec = pending[name]
-        rendered = {n: render_value(v) for n, v in resolved.items()}
         value = _substitute_default(spec.default, rendered)
         problem = type_problem(value, spec.type) if spec.type in INPUT_TYPES else None
         if problem:
             problems.append(f"input '{name}': default {problem}")
             continue
         resolved[name] = normalize(value)
+        rendered[name] = render_value(resolved[name])
     return {n: resolved[n] for n in specs if n in resolved}, problems
 
 
@@ -121,20 +100,22 @@ def default_values(specs: dict[str, InputSpec]) -> dict:
 
 
 def _dependency_order(pending: dict[str, InputSpec]) -> list[str]:
-    order, placed = [], set()
-    remaining = list(pending)
-    while remaining:
-        progress = False
-        for name in list(remaining):
-            deps = [d for d in default_references(pending[name], pending) if d != name]
-            if all(d in placed for d in deps):
-                order.append(name)
-                placed.add(name)
-                remaining.remove(name)
-                progress = True
-        if not progress:  # cycles were reported before; keep going defensively
-            return order + remaining
-    return order
+    """Names whose defaults reference others after those others (Kahn's algorithm, linear);
+    names in a cycle (reported before) come last."""
+    deps = {n: [d for d in default_references(s, pending) if d != n] for n, s in pending.items()}
+    waiting = {n: len(d) for n, d in deps.items()}
+    users: dict[str, list[str]] = {}
+    for name, targets in deps.items():
+        for target in targets:
+            users.setdefault(target, []).append(name)
+    order = [n for n in pending if not waiting[n]]
+    for name in order:  # grows while it is walked
+        for user in users.get(name, []):
+            waiting[user] -= 1
+            if not waiting[user]:
+                order.append(user)
+    placed = set(order)
+    return order + [n for n in pending if n not in placed]
 
 
 def _substitute_default(default, rendered: dict[str, str]):

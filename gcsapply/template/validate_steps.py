@@ -7,7 +7,7 @@ import re
 
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, suggest_name
-from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE
+from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE, find_cycles
 from gcsapply.template.validate_calls import (check_condition, check_misplaced_calls, check_range,
                                               check_result_call)
 from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_memory,
@@ -306,33 +306,15 @@ def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) 
 
 
 def _check_cycles(c: Checker, workflow: dict) -> None:
-    graph = {}
+    edges = {}
     for name, body in workflow.items():
         depends = body.get("depends") if isinstance(body, dict) else None
-        graph[name] = [(i, d["target"]) for i, d in enumerate(depends if isinstance(depends, list) else [])
-                       if isinstance(d, dict) and isinstance(d.get("target"), str)
-                       and d["target"] in workflow]
-    state, reported = {}, set()
-
-    def visit(node, stack):
-        state[node] = 1
-        stack.append(node)
-        for index, target in graph[node]:
-            if state.get(target) == 1:
-                cycle = stack[stack.index(target):] + [target]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    c.error(("workflow", node, "depends", index), "dependency-cycle",
-                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
-                            "remove one of these dependencies")
-            elif target not in state:
-                visit(target, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in graph:
-        if node not in state:
-            visit(node, [])
+        edges[name] = [(i, d["target"]) for i, d in enumerate(depends if isinstance(depends, list) else [])
+                       if isinstance(d, dict) and isinstance(d.get("target"), str)]
+    for node, index, cycle in find_cycles(edges):
+        c.error(("workflow", node, "depends", index), "dependency-cycle",
+                "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                "remove one of these dependencies")
 
 
 def _fix_step_name(name: str) -> str:

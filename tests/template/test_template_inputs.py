@@ -232,3 +232,10 @@ def test_convert_input_raises_value_error_with_a_short_reason(value, type_name, 
     with pytest.raises(ValueError) as caught:
         convert_input(value, type_name)
     assert str(caught.value).startswith(reason)
+
+
+def test_a_chain_of_thousands_of_default_references_resolves_without_recursion_errors():
+    chain = "\n".join(f'i{n}: {{type: string, default: "${{i{n + 1}}}"}}' for n in range(2000))
+    t = template("greeting: {type: string, default: hi}\n" + chain + "\ni2000: {type: string, default: end}")
+    assert {d.code for d in t.validate()} == {"too-many-inputs"}
+    assert t.resolve_inputs({})["i0"] == "end"

@@ -353,3 +353,14 @@ def test_a_depends_target_that_is_a_mapping_is_an_error_not_a_crash():
     )
     [problem] = [d for d in template.validate(strict=True) if d.is_error]
     assert (problem.code, problem.line) == ("depends-target-invalid", 8)
+
+
+def test_a_dependency_chain_of_thousands_of_steps_is_checked_without_recursion_errors():
+    n = 3000
+    steps = "".join(f"s{i}:\n  type: GCS.Job\n  tool: a:1\n  commands: [x]\n  depends: [{{target: s{(i + 1) % n}}}]\n"
+                    for i in range(n))
+    [d] = [d for d in problems(steps) if d.is_error]
+    assert d.code == "dependency-cycle"
+    assert d.message.startswith("steps depend on each other in a cycle: s0 -> s1 -> s2 -> ")
+    assert d.message.endswith(" -> s2999 -> s0")
+    assert (d.line, d.path) == (4 + 5 * n, f"workflow.s{n - 1}.depends[0]")
