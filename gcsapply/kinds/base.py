@@ -1,7 +1,7 @@
 """What every kind declares: its schema, its name rule and its field rules (STYLE §5).
 
 A field rule says what a change to one manifest field does to the live resource, so plan can
-say exactly what changed and what may change ("Can only update ..."). Rules name the manifest
+say exactly what changed and what may change ("Can only update ..."; ``gcsapply.diff``). Rules name the manifest
 path (``spec.priority``) and the attribute of the model dataclass that holds its value
 (``priority``; dotted for nested values, ``run_policy.rerun_token``).
 """
@@ -35,13 +35,6 @@ class FieldRule:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    rule: FieldRule
-    before: object
-    after: object
-
-
 class Kind:
     """Base of the kinds. Subclasses set the class attributes; instances are never made."""
 
@@ -57,36 +50,3 @@ class Kind:
     @classmethod
     def rules(cls, effect: Effect) -> tuple[FieldRule, ...]:
         return tuple(rule for rule in cls.FIELDS if rule.effect == effect)
-
-    @classmethod
-    def rule_for(cls, path: str) -> FieldRule | None:
-        """The rule for a manifest path, or for its nearest listed ancestor."""
-        by_path = {rule.path: rule for rule in cls.FIELDS}
-        while path:
-            if path in by_path:
-                return by_path[path]
-            path = path.rpartition(".")[0]
-        return None
-
-    @classmethod
-    def changed_fields(cls, before, after) -> list[FieldChange]:
-        """Each field rule whose model attribute differs between two specs of this kind."""
-        changes = []
-        for rule in cls.FIELDS:
-            if rule.attribute is None:
-                continue
-            old, new = _get(before, rule.attribute), _get(after, rule.attribute)
-            if old != new:
-                changes.append(FieldChange(rule, old, new))
-        return changes
-
-    @classmethod
-    def updatable_paths(cls) -> tuple[str, ...]:
-        """Manifest paths a live object takes in place: for "Can only update ..." messages."""
-        return tuple(rule.path for rule in cls.rules(Effect.IN_PLACE))
-
-
-def _get(obj, dotted: str):
-    for part in dotted.split("."):
-        obj = getattr(obj, part, None)
-    return obj

@@ -23,4 +23,4 @@ class ExecutionSet(Kind):
         FieldRule(rule.path.replace("spec.", "spec.template.", 1), rule.attribute, rule.effect, rule.note)
         for rule in EXECUTION_FIELDS
     )
-    # Member specs are ExecutionSpec: compare them with Execution.changed_fields.
+    # Member specs are ExecutionSpec: plan compares them with the Execution rules.

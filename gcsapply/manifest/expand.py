@@ -19,6 +19,7 @@ from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
 from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text
 from gcsapply.manifest.schema import did_you_mean, execution_leaf_problems
+from gcsapply.template.values import walk_strings
 
 
 @dataclass
@@ -41,7 +42,7 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         return result
     # values other than inputs that hold placeholders are re-checked against the schema per row
     fields = _without(spec.data, "inputs")
-    substituted = [(path, text) for path, text in _strings(fields, ()) if placeholder_columns(text)]
+    substituted = [(path, text) for path, text in walk_strings(fields, ()) if placeholder_columns(text)]
     keys: dict[str, SampleRow] = {}
     names: dict[str, tuple[str, SampleRow]] = {}
     for row in sheet.rows:
@@ -127,7 +128,7 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
 
 def _check_placeholders(spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic]:
     out = []
-    for path, text in _strings(spec.data, ()):
+    for path, text in walk_strings(spec.data, ()):
         for column in placeholder_columns(text):
             if column is None:
                 out.append(spec.diagnostic(path, "bad-placeholder",
@@ -152,17 +153,6 @@ def _check_key_column(key_column: str, spec: MergedSpec, sheet: SampleSheet) -> 
     if sheet.inline:
         return [spec.document.diagnostic(("spec", "key"), "unknown-key-column", message, hint=hint)]
     return [sheet.diagnostic(None, "unknown-key-column", message + " header", hint)]
-
-
-def _strings(value, path):
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, path + (index,))
 
 
 def _substitute(value, row: dict):

@@ -14,6 +14,7 @@ import re
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.schema import describe_value, did_you_mean
 from gcsapply.template import convert_input
+from gcsapply.template.values import normalize
 
 INPUT_TYPES = ("string", "number", "bool", "array")
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -25,7 +26,7 @@ def check_inputs(values: dict, template, spec: MergedSpec, *, rows: bool = False
     exactly one ``{{ sample.col }}`` placeholder is kept for per-row conversion."""
     diagnostics = []
     if template is None or template.data is None:
-        return _normalise(values), diagnostics
+        return normalize(values), diagnostics
     declared = template.inputs
     converted = {}
     for name, value in values.items():
@@ -40,7 +41,7 @@ def check_inputs(values: dict, template, spec: MergedSpec, *, rows: bool = False
             converted[name] = value
             continue
         if input_spec.type not in INPUT_TYPES:
-            converted[name] = _normalise(value)  # the template's own diagnostics cover it
+            converted[name] = normalize(value)  # the template's own diagnostics cover it
             continue
         try:
             converted[name] = _finite(convert_input(value, input_spec.type))
@@ -105,16 +106,6 @@ def _finite(value):
     """Numbers must be finite: ``1e400`` parses as infinity, which no run key can hold."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"not a finite number: {value}")
-    return value
-
-
-def _normalise(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalise(v) for k, v in value.items()}
     return value
 
 

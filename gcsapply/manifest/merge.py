@@ -62,22 +62,20 @@ class MergedSpec:
 
 
 def _at(data, path: tuple):
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
+    """The value at ``path``, or None when there is none."""
+    return _lookup(data, path)[1]
 
 
 def _has(data, path: tuple) -> bool:
+    return _lookup(data, path)[0]
+
+
+def _lookup(data, path: tuple) -> tuple[bool, object]:
     for part in path:
         if isinstance(data, dict) and part in data:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
         else:
-            return False
-    return True
+            return False, None
+    return True, data

@@ -14,6 +14,7 @@ from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
 from gcsapply.manifest.schema import SchemaResult, did_you_mean
+from gcsapply.template.values import walk_strings
 
 
 class RunBuilder:
@@ -36,7 +37,7 @@ class RunBuilder:
         ok, template = self._check_workflow(spec, result, ("spec",))
         if not result.usable(("spec", "inputs")):
             return
-        for path, text in _strings(spec.data.get("inputs", {}), ("inputs",)):
+        for path, text in walk_strings(spec.data.get("inputs", {}), ("inputs",)):
             if any(placeholder_columns(text)):
                 self.diagnostics.append(spec.diagnostic(
                     path, "placeholder-outside-set", "{{ ... }} placeholders only work in an ExecutionSet",
@@ -126,14 +127,3 @@ class RunBuilder:
         sheet, problems = read_sample_file(path, shown)
         self.diagnostics.extend(problems)
         return sheet
-
-
-def _strings(value, path):
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, path + (index,))

@@ -41,11 +41,6 @@ def parse_call(text) -> Call | None:
     return Call(match.group(1), tuple(args), error)
 
 
-def mentions_function(text, name: str) -> bool:
-    """True when ``text`` contains ``name(`` anywhere (used to find misplaced calls)."""
-    return isinstance(text, str) and re.search(rf"\b{name}\s*\(", text) is not None
-
-
 def _split_args(text: str) -> tuple[list[Arg], str | None]:
     args: list[Arg] = []
     i, n = 0, len(text)

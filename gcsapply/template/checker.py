@@ -82,15 +82,3 @@ def suggest_name(name: str, names) -> str | None:
     """The closest of ``names`` to a misspelt ``name``, or None."""
     close = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=0.6)
     return close[0] if close else None
-
-
-def walk_strings(value, path=()):
-    """Every string in a nested value, with its key path."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from walk_strings(child, path + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from walk_strings(child, path + (index,))

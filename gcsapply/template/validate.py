@@ -13,12 +13,13 @@ import re
 
 from gcsapply.manifest.diagnostics import Diagnostic, sort_diagnostics
 from gcsapply.manifest.load import YamlDocument
-from gcsapply.template.checker import Checker, suggest_name, walk_strings
+from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.expand import static_widths
 from gcsapply.template.inputs import default_values, find_default_cycles, read_inputs
 from gcsapply.template.validate_steps import check_iteration, check_steps
 from gcsapply.template.values import (BUILTIN_PVCS, INPUT_TYPES, ITEM, POSITIONAL_RE, describe,
-                                      render_value, substitute, type_problem, variable_names)
+                                      render_value, substitute, type_problem, variable_names,
+                                      walk_strings)
 
 VERSION = "genecontainer_0_1"
 TOP_KEYS = ("version", "inputs", "workflow", "volumes", "outputs", "metadata")

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from gcsapply.template.calls import parse_call
-from gcsapply.template.checker import Checker, suggest_name, walk_strings
+from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.expand import range_length
 from gcsapply.template.graph import MAX_STEP_CONTAINERS, WHOLE
-from gcsapply.template.values import parse_integer, render_value, shorten, whole_variable
+from gcsapply.template.values import parse_integer, render_value, shorten, walk_strings, whole_variable
 
 _CONDITION_FORMS = 'write `true`, `false`, `${bool-input}` or `check_result(step, "expected")`'
 

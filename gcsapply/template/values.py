@@ -99,6 +99,18 @@ def variable_names(text) -> list[str]:
     return VAR_RE.findall(text) if isinstance(text, str) else []
 
 
+def walk_strings(value, path=()):
+    """Every string in a nested value, with its key path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from walk_strings(child, path + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from walk_strings(child, path + (index,))
+
+
 def whole_variable(text) -> str | None:
     """``x`` when ``text`` is exactly ``${x}`` (surrounding blanks allowed), else None."""
     if not isinstance(text, str):

@@ -3,8 +3,7 @@
 import dataclasses
 
 from gcsapply.kinds import KINDS, Effect, Execution, ExecutionSet, Stack, Workflow
-from gcsapply.manifest.model import ExecutionSpec, RunPolicy, StackSpec, WorkflowSpec
-from gcsapply.manifest.schema import validate_document  # noqa: F401 - the schemas exist
+from gcsapply.manifest.model import ExecutionSpec, StackSpec, WorkflowSpec
 from gcsapply.schemas import load_schema
 
 
@@ -17,7 +16,7 @@ def test_the_kinds_table_maps_each_kind_name_to_its_class():
 def test_the_run_key_fields_force_a_new_run_and_only_priority_updates_in_place():
     assert [r.path for r in Execution.rules(Effect.NEW_RUN)] == [
         "spec.workflow", "spec.inputs", "spec.runPolicy.rerunToken"]
-    assert Execution.updatable_paths() == ("spec.priority",)
+    assert [r.path for r in Execution.rules(Effect.IN_PLACE)] == ["spec.priority"]
     assert [r.path for r in Execution.rules(Effect.NEXT_RUN)] == [
         "spec.environment", "spec.target", "spec.namespace", "spec.sfsPvcName", "spec.timeout",
         "spec.jobRetryCount", "spec.imagePullPolicy", "spec.description", "spec.labels", "spec.notification"]
@@ -27,7 +26,7 @@ def test_the_run_key_fields_force_a_new_run_and_only_priority_updates_in_place()
 
 def test_workflow_template_changes_make_a_new_version_and_metadata_updates_in_place():
     assert [r.path for r in Workflow.rules(Effect.NEW_VERSION)] == ["spec.template", "spec.versioning"]
-    assert Workflow.updatable_paths() == ("spec.description", "spec.vendor")
+    assert [r.path for r in Workflow.rules(Effect.IN_PLACE)] == ["spec.description", "spec.vendor"]
 
 
 def test_every_rule_names_a_field_of_the_schema_and_of_the_model():
@@ -39,26 +38,6 @@ def test_every_rule_names_a_field_of_the_schema_and_of_the_model():
             assert _schema_has(schema, rule.path.split(".")), (cls.KIND, rule.path)
             if rule.attribute:
                 assert rule.attribute.split(".")[0] in names, (cls.KIND, rule.attribute)
-
-
-def test_changed_fields_lists_each_rule_whose_value_differs_with_before_and_after():
-    before = ExecutionSpec(name="r", workflow="w", inputs={"a": 1})
-    after = dataclasses.replace(before, priority=5, labels={"t": "x"},
-                                run_policy=RunPolicy(rerun_token="again"))
-    changes = Execution.changed_fields(before, after)
-    assert [(c.rule.path, c.rule.effect.value, c.before, c.after) for c in changes] == [
-        ("spec.runPolicy.rerunToken", "new-run", "", "again"),
-        ("spec.priority", "in-place", 0, 5),
-        ("spec.labels", "next-run", {}, {"t": "x"}),
-    ]
-
-
-def test_rule_for_finds_the_nearest_listed_ancestor():
-    assert Execution.rule_for("spec.inputs.sample").effect == Effect.NEW_RUN
-    assert Execution.rule_for("spec.notification.email").effect == Effect.NEXT_RUN
-    assert ExecutionSet.rule_for("spec.template.priority").effect == Effect.IN_PLACE
-    assert ExecutionSet.rule_for("spec.samples").effect == Effect.MEMBERS
-    assert Execution.rule_for("metadata.name") is None
 
 
 def _schema_has(schema, parts):
