@@ -32,10 +32,18 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _BaseLoader = yaml.SafeLoader
 
 
+_PLAIN = "tag:gcsapply,2026:plain"  # an untagged plain scalar: resolved by the core rules below
+_CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float"))
+
+
 class _Loader(_BaseLoader):
-    """Composes nodes only; no YAML 1.1 implicit typing (we resolve scalars ourselves)."""
+    """Composes nodes only; no YAML 1.1 implicit typing (we resolve scalars ourselves). Every
+    untagged plain scalar gets the tag _PLAIN, so an explicit ``!!str 42`` stays a string."""
 
     yaml_implicit_resolvers: dict = {}
+
+
+_Loader.add_implicit_resolver(_PLAIN, re.compile(""), None)
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -242,9 +250,9 @@ class _Builder:
 
 
 def _scalar(node):
-    if node.style in _QUOTED_STYLES:  # quoted, literal or folded: always the text written
-        return node.value
-    return _resolve_core(node.value)
+    if node.tag == _PLAIN or node.tag in _CORE_TAGS:  # `!!int "3"` is 3 as well
+        return _resolve_core(node.value)
+    return node.value  # quoted, literal, folded, `!!str` or an application tag: the text written
 
 
 def _resolve_core(value: str):

@@ -20,6 +20,12 @@ def test_plain_scalars_follow_yaml_1_2_core_rules():
         31, "0b101", "1_000", 0.5, 1000.0, float("-inf"), "1", "true", 12], "b": None}
 
 
+def test_an_explicit_str_tag_keeps_the_text_and_core_tags_resolve():
+    [document], problems = load("a: [!!str 42, !!str true, !!int '3', !!bool 'false', !custom 5, 42]\n")
+    assert problems == []
+    assert document.data == {"a": ["42", "true", 3, False, "5", 42]}
+
+
 def test_every_value_and_key_has_its_line_and_column():
     [document], _ = load("spec:\n  inputs:\n    - a\n    - {b: 1}\n")
     assert document.where(("spec", "inputs", 1, "b")) == (4, 11)
