@@ -110,7 +110,8 @@ def test_yes_is_a_string_in_yaml_1_2_so_it_is_not_a_bool_default():
       greeting: {type: string, default: hi}
       flag: {type: bool, default: yes}
     """, "input-default-type")
-    assert "expected a bool, got string \"yes\"" in d.message
+    assert d.message == "default of input 'flag' does not match its type: expected a bool, got string \"yes\""
+    assert (d.line, d.path) == (4, "inputs.flag.default")
 
 
 def test_an_array_default_must_be_a_list():

@@ -101,6 +101,7 @@ def test_a_vars_iter_variable_that_is_not_an_array_input_is_an_error():
         vars_iter: ["${name}"]
     """), "vars-iter-not-array-input")
     assert d.message == "vars_iter element ${name} is a string input, not an array"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_range_with_begin_equal_to_end_is_an_error():
@@ -122,6 +123,7 @@ def test_range_end_from_a_number_input_default_is_checked():
         vars_iter: ["range(3, ${shards})"]
     """), "range-empty")
     assert d.message == "range(3, 3) is empty: begin must be less than end"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_range_with_a_non_numeric_argument_is_an_error_even_in_lenient_mode():
@@ -132,6 +134,7 @@ def test_range_with_a_non_numeric_argument_is_an_error_even_in_lenient_mode():
     d = only(steps, "range-args")
     assert d.message == "range argument 'ten' is not an integer"
     assert [x.code for x in problems(steps, strict=False)] == ["range-args"]
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_range_with_a_string_input_argument_is_an_error():
@@ -140,6 +143,7 @@ def test_range_with_a_string_input_argument_is_an_error():
         vars_iter: ["range(0, ${name})"]
     """), "range-args")
     assert d.message == "range argument ${name} is a string input, not a number"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_range_with_three_arguments_is_a_warning_and_a_zero_step_an_error():
@@ -184,6 +188,7 @@ def test_get_result_of_a_step_with_two_containers_is_an_error():
         "\ntwo:\n  type: GCS.Job\n  tool: busybox:1.36\n  commands: [echo 1, echo 2]"
     d = only(steps, "result-target-fanout")
     assert d.message == "get_result reads the stdout of 'two', which runs 2 containers; it needs exactly 1"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_get_result_without_a_whole_dependency_on_its_target_is_an_error():
@@ -192,11 +197,13 @@ def test_get_result_without_a_whole_dependency_on_its_target_is_an_error():
     assert d.message == ("step 'fan' uses get_result(prep, ...) but does not have exactly one "
                          "`whole` dependency on 'prep'")
     assert d.hint == "add `depends: [{target: prep, type: whole}]`"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_a_get_result_separator_from_a_number_input_is_an_error():
     d = only(get_result_step("get_result(prep, ${shards})"), "result-argument-type")
     assert d.message == "the separator of get_result is ${shards}, a number input; it must be a string"
+    assert (d.line, d.column) == (17, 19)
 
 
 def test_get_result_outside_vars_iter_is_an_error():
@@ -216,6 +223,7 @@ def test_check_result_outside_condition_is_an_error():
         vars_iter: ['check_result(prep, "a")']
     """), "check-result-misplaced")
     assert d.message == "check_result(...) is only valid in `condition`"
+    assert (d.line, d.column) == (17, 19)
 
 
 def condition_step(condition, depends="[{target: prep}]"):
@@ -243,6 +251,7 @@ def test_a_condition_that_is_a_plain_string_is_an_error_in_lenient_mode_too():
 def test_a_condition_from_a_string_input_is_an_error():
     d = only(condition_step("${name}"), "condition-input-type")
     assert d.message == "condition ${name} of step 'gated' is a string input, not a bool"
+    assert (d.line, d.column) == (16, 16)
 
 
 def test_check_result_of_an_unknown_step_is_an_error_in_both_modes():
@@ -250,17 +259,20 @@ def test_check_result_of_an_unknown_step_is_an_error_in_both_modes():
     d = only(steps, "result-target-unknown")
     assert d.message == "check_result refers to step 'qc', which does not exist"
     assert [x.code for x in problems(steps, strict=False)] == ["result-target-unknown"]
+    assert (d.line, d.column) == (16, 16)
 
 
 def test_check_result_without_a_dependency_on_its_target_is_an_error():
     d = only(condition_step('check_result(prep, "a")', "[]"), "result-dependency")
     assert d.message == ("step 'gated' uses check_result(prep, ...) but does not have exactly one "
                          "`whole` dependency on 'prep'")
+    assert (d.line, d.column) == (16, 16)
 
 
 def test_check_result_needs_exactly_two_arguments():
     d = only(condition_step("check_result(prep)"), "check-result-args")
     assert d.message == 'check_result takes check_result(step, "expected"); got 1 arguments'
+    assert (d.line, d.column) == (16, 16)
 
 
 def test_a_condition_naming_no_declared_input_is_an_error_in_both_modes():
@@ -269,6 +281,7 @@ def test_a_condition_naming_no_declared_input_is_an_error_in_both_modes():
     assert d.message == "condition ${flg} of step 'gated' names no declared input"
     assert d.hint == "did you mean ${flag}?"
     assert [x.code for x in problems(steps, strict=False)] == ["condition-input-undefined"]
+    assert (d.line, d.column) == (16, 16)
 
 
 def test_a_range_too_long_to_expand_is_an_error_not_a_hang():

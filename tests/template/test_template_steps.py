@@ -41,7 +41,9 @@ def test_a_step_name_ending_in_a_hyphen_is_invalid_only_in_strict_mode():
         tool: bwa:0.7.12
         commands: [bwa mem]
     """
-    assert only(steps, "step-name-invalid").line == 5
+    d = only(steps, "step-name-invalid")
+    assert (d.line, d.column) == (5, 3)
+    assert d.message.startswith("step name 'align-' must start with a lowercase letter")
     assert problems(steps, strict=False) == []
 
 
@@ -213,6 +215,7 @@ def test_memory_is_checked_after_substituting_input_defaults():
     assert problems(steps) == []
     d = only(steps.replace("${mem}", "${mem}B"), "resource-memory-format")
     assert d.message == "memory '4GB' of step 'align' is not a number with an optional unit"
+    assert (d.line, d.column) == (8, 36)
 
 
 def test_a_gpu_resource_is_rejected_in_strict_mode():
@@ -224,6 +227,7 @@ def test_a_gpu_resource_is_rejected_in_strict_mode():
         commands: [x]
     """, "unknown-key")
     assert d.hint == "the GCS template grammar has no `gpu` resource; only cpu and memory"
+    assert (d.line, d.column) == (8, 17)
 
 
 def test_a_long_step_description_is_a_warning():
@@ -317,6 +321,7 @@ def test_a_step_depending_on_itself_is_a_cycle():
         depends: [{target: a}]
     """, "dependency-cycle")
     assert d.message == "steps depend on each other in a cycle: a -> a"
+    assert (d.line, d.column) == (9, 15)
 
 
 def test_iterate_between_steps_of_different_widths_is_a_warning():

@@ -32,8 +32,8 @@ def test_a_minimal_template_is_valid_with_no_diagnostics():
 
 def test_invalid_yaml_is_reported_with_its_line():
     d = only("version: genecontainer_0_1\nworkflow:\n  a: [unclosed\n", "yaml-syntax")
-    assert d.is_error and d.file == "t.yaml" and "invalid YAML" in d.message
-    assert d.line is not None
+    assert d.render() == ("t.yaml:4:1: error: invalid YAML: while parsing a flow sequence did not find "
+                          "expected ',' or ']'\n  hint: check indentation and quoting around this line")
 
 
 def test_a_tab_in_indentation_is_reported_on_its_line_and_column():
@@ -68,6 +68,7 @@ def test_duplicate_keys_are_reported_naming_the_first_line():
 def test_a_missing_version_is_an_error():
     d = only(GOOD.replace("version: genecontainer_0_1\n", ""), "version-missing")
     assert d.message == "the template has no `version`"
+    assert (d.line, d.column) == (1, 1)
     assert d.hint == "add `version: genecontainer_0_1` at the top"
 
 
@@ -80,6 +81,7 @@ def test_an_unknown_version_is_an_error_at_the_value():
 def test_a_missing_workflow_is_an_error():
     d = only("version: genecontainer_0_1\n", "workflow-missing")
     assert d.message == "the template has no `workflow`"
+    assert (d.line, d.column) == (1, 1)
 
 
 def test_an_empty_workflow_is_an_error():

@@ -104,11 +104,13 @@ def test_a_mount_path_from_an_input_is_checked_after_substitution():
     assert problems(volume("mount_path: ${base}\nmount_from: {pvc: my-pvc}")) == []
     d = only(volume("mount_path: ${sample}\nmount_from: {pvc: my-pvc}"), "volume-mount-path-relative")
     assert d.message == "mount_path 's1' of volume 'data' is not an absolute path"
+    assert (d.line, d.column) == (13, 17)
 
 
 def test_a_colon_in_mount_path_is_an_error():
     d = only(volume("mount_path: /data:ro\nmount_from: {pvc: my-pvc}"), "volume-mount-path-colon")
     assert d.message == "mount_path '/data:ro' of volume 'data' contains ':'"
+    assert (d.line, d.column) == (13, 17)
 
 
 def test_an_absolute_sub_path_is_an_error():
@@ -182,6 +184,7 @@ def test_paths_and_paths_iter_together_is_a_warning_and_both_expand():
     assert d.severity == "warning"
     template = parse_template(HEAD + dedent(tail).strip("\n") + "\n", "t.yaml")
     assert template.expand().outputs == {"vcf": ["all.vcf", "a/s1.vcf", "b/s1.vcf"]}
+    assert (d.line, d.column) == (12, 3)
 
 
 def test_only_to_entries_that_are_lists_or_mappings_are_errors_not_crashes():
