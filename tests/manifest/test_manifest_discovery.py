@@ -39,7 +39,10 @@ def test_a_file_named_by_a_workflow_is_a_template_even_without_the_version_key(t
     with pytest.raises(InputError) as exc_info:
         load_stack(root)
     # reported by the template validator, in the template's own file
-    assert any(line.startswith("templates/align.yaml:") for line in rendered(exc_info))
+    assert rendered(exc_info) == [
+        "templates/align.yaml:1:1: error: the template has no `version`\n"
+        "  hint: add `version: genecontainer_0_1` at the top",
+        "templates/align.yaml:1:1: error: `workflow` defines no steps (at workflow)\n  hint: add at least one step"]
 
 
 def test_an_unreferenced_template_is_a_warning_and_is_still_validated(tree):
