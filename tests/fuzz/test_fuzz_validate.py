@@ -3,7 +3,8 @@ sheets must never produce a traceback; exit codes stay 0 or 1; ``--json`` always
 matches ``schemas/diagnostics.schema.json``.
 
 Each case corrupts one or two files of the example stack (byte flips, truncation, line
-deletion/duplication/swaps, key deletion/duplication, type swaps, random unicode, tabs) and
+deletion/duplication/swaps, key deletion/duplication, type swaps, random unicode, tabs, hostile
+values: huge numbers, deep nesting, recursive aliases, merge keys, tags, huge ranges) and
 runs the real CLI entry point twice (text and ``--json``). Failures name the case's seed.
 """
 
@@ -118,12 +119,28 @@ def _mutate(rng: random.Random, data: bytes, suffix: str) -> bytes:
     mutations = [_flip_bytes, _truncate, _delete_line, _duplicate_line, _swap_lines, _insert_unicode,
                  _tabs]
     if suffix in (".yaml", ".yml"):
-        mutations += [_yaml_delete_key, _yaml_duplicate_key, _yaml_swap_type, _yaml_swap_type]
+        mutations += [_yaml_delete_key, _yaml_duplicate_key, _yaml_swap_type, _yaml_swap_type, _hostile]
     else:
         mutations += [_csv_cell]
     for _ in range(rng.choice([1, 1, 2, 3])):
         data = rng.choice(mutations)(rng, data)
     return data
+
+
+HOSTILE = [b"9" * 5000, b"0x" + b"f" * 400, b"[" * 200 + b"]" * 200, b"&r [*r]", b"&a {k: *a}",
+           b"!!str 42", b"!!int x", b"! 7", b"range(0, 100000000000000000000)", b"\"range(0, 10, 0)\"",
+           b"{<<: {a: 1}}", b"*undefined", b"&x [x, *x, *x]", b"1e999", b"-.inf", b"\"${" + b"{" * 50 + b"}\""]
+
+
+def _hostile(rng, data):
+    """Replace the value of one `key: value` line by a hostile YAML value."""
+    lines = _lines(data)
+    keyed = [i for i, line in enumerate(lines) if b": " in line]
+    if not keyed:
+        return data + b"\nx: " + rng.choice(HOSTILE)
+    i = rng.choice(keyed)
+    lines[i] = lines[i].split(b": ", 1)[0] + b": " + rng.choice(HOSTILE)
+    return b"\n".join(lines)
 
 
 def _flip_bytes(rng, data):
@@ -193,15 +210,14 @@ def _dump(documents):
     return yaml.safe_dump_all(documents, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
-def _containers(value, out):
-    if isinstance(value, dict):
+def _containers(value, out, seen=None):
+    """Every non-empty mapping and list in ``value`` once (PyYAML builds recursive ones)."""
+    seen = set() if seen is None else seen
+    if isinstance(value, (dict, list)) and id(value) not in seen:
+        seen.add(id(value))
         out.append(value)
-        for item in value.values():
-            _containers(item, out)
-    elif isinstance(value, list):
-        out.append(value)
-        for item in value:
-            _containers(item, out)
+        for item in (value.values() if isinstance(value, dict) else value):
+            _containers(item, out, seen)
     return out
 
 
