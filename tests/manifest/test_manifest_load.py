@@ -1,7 +1,5 @@
 """The YAML loader: YAML 1.2 core scalars, positions, and hostile input that stays cheap."""
 
-import time
-
 from gcsapply.manifest.load import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml_file, load_yaml_text
 
 
@@ -60,9 +58,8 @@ def test_a_tab_in_block_indentation_is_reported_on_its_line_before_the_syntax_er
 def test_an_alias_bomb_is_refused_quickly_at_the_first_value_beyond_the_budget():
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
-    started = time.process_time()
     [document], problems = load("\n".join(levels) + "\n")
-    assert time.process_time() - started < 5  # 10**9 strings if the aliases were expanded
+    assert len(document.positions) <= 100 + MAX_ALIAS_VALUES  # not the 10**9 values the aliases name
     assert len(problems) == 1
     assert problems[0].startswith(f"f.yaml:1:19: error: YAML aliases expand to more than {MAX_ALIAS_VALUES} "
                                   "values (at a4[")
