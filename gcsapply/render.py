@@ -37,7 +37,7 @@ COLOURS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Actio
 _QUIET = ("prevent_destroy", "desired_state", "versioning")
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-_PHONE = re.compile(r"(?<![\w.])\+?\d(?:[ -]?\d){6,14}(?![\w.])")
+_PHONE = re.compile(r"(?<![\w.-])\+?\d(?:[ -]?\d){6,14}(?![\w.-])")
 
 
 # ---- text -------------------------------------------------------------------------------

@@ -207,6 +207,8 @@ def test_json_keeps_values_unmasked_and_text_masks_them():
 def test_mask_keeps_ids_digests_and_small_numbers():
     text = "e19d3faf-9f04-9685-e5c0-fbe8d40b96cd 45f89397f88d1856 1440 priority: 3 -> 9"
     assert mask(text) == text
+    all_digit_ids = "germline-12344185 a23da3d2-1234-4362-8765-123456789012 run-20261128"
+    assert mask(all_digit_ids) == all_digit_ids
     assert mask("call +86 138 0000 1234 or a.b@lab.example.cn") == \
         "call +** *** **** 1234 or a***@lab.example.cn"
 
