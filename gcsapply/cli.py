@@ -39,11 +39,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    debug_help = "log HTTP calls (secrets redacted) and show tracebacks"
+    # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting it.
     common = _Parser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="log HTTP calls (secrets redacted) "
-                        "and show tracebacks")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     parser = _Parser(prog="gcsapply", description="Declarative reconciler for Huawei Cloud Gene "
-                     "Container Service (GCS).", parents=[common])
+                     "Container Service (GCS).")
+    parser.add_argument("--debug", action="store_true", default=False, help=debug_help)
     parser.add_argument("--version", action="version", version=f"gcsapply {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, summary) in COMMANDS.items():

@@ -96,3 +96,12 @@ def test_python_dash_m_gcsapply_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "gcsapply", "validate"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 1 and "the following arguments are required: DIR" in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["--debug", "validate", "x"], ["validate", "x", "--debug"]])
+def test_debug_is_seen_before_or_after_the_command(argv):
+    assert cli.build_parser().parse_args(argv).debug is True
+
+
+def test_debug_is_off_unless_asked_for():
+    assert cli.build_parser().parse_args(["validate", "x"]).debug is False
