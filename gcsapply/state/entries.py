@@ -78,10 +78,7 @@ def _execution(entry, change: Change, gcs_id, workflow_id):
     spec, live = change.desired, change.live
     action = change.action
     if action is Action.CREATE:
-        superseded = list((entry or {}).get("superseded", []))
-        if entry and entry.get("gcs_id") and entry.get("key") != spec.key:
-            superseded.append(_superseded_record(entry))
-        superseded = [s for s in superseded if s.get("gcs_id") != gcs_id]
+        superseded = [s for s in _superseded_after(entry, spec.key) if s.get("gcs_id") != gcs_id]
         return execution_entry(spec, gcs_id=gcs_id, workflow_id=workflow_id,
                                superseded=superseded)
     if action in (Action.DELETE, Action.FORGET):
@@ -95,11 +92,8 @@ def _execution(entry, change: Change, gcs_id, workflow_id):
     if entry is None or entry.get("key") != spec.key or entry.get("gcs_id") is None:
         if live_id is None:
             return _UNCHANGED  # nothing launched under this key: nothing to own yet
-        superseded = list((entry or {}).get("superseded", []))
-        if entry and entry.get("gcs_id") and entry.get("key") != spec.key:
-            superseded.append(_superseded_record(entry))
         entry = execution_entry(spec, gcs_id=live_id, workflow_id=_live_workflow_id(live),
-                                superseded=superseded)
+                                superseded=_superseded_after(entry, spec.key))
     entry.update(execution_policies(spec))
     if action is Action.RETRY:
         entry["attempts"] = int(entry.get("attempts") or 0) + 1
@@ -170,6 +164,15 @@ def _drop_if_empty(entry):
     if entry.get("gcs_id") is None and not entry.get("superseded") and not entry.get("versions"):
         return None
     return entry
+
+
+def _superseded_after(entry, new_key) -> list:
+    """The entry's superseded runs, plus its current run when ``new_key`` replaces it (once)."""
+    superseded = list((entry or {}).get("superseded", []))
+    if entry and entry.get("gcs_id") and entry.get("key") != new_key \
+            and all(s.get("gcs_id") != entry["gcs_id"] for s in superseded):
+        superseded.append(_superseded_record(entry))
+    return superseded
 
 
 def _superseded_record(entry) -> dict:

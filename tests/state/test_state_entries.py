@@ -34,6 +34,15 @@ def test_a_launch_records_the_run_and_moves_the_previous_key_to_superseded():
                                     "key": old.key}]
 
 
+def test_a_launch_does_not_record_a_superseded_run_twice():
+    old = execution()
+    record = {"gcs_id": "run-old", "gcs_name": old.gcs_name, "key": old.key}
+    resources = {old.address: execution_entry(old, gcs_id="run-old", superseded=[record])}
+    new = execution(inputs={"sample": "X"})
+    updates = state_updates(resources, _run_change(new, Action.CREATE), gcs_id="run-new")
+    assert updates[new.address]["superseded"] == [record]
+
+
 def test_a_retry_counts_an_attempt():
     spec = execution(mode="untilSucceeded")
     run = live_run(spec, "Failed", workflow=LIVE_WF)
