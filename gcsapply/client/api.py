@@ -84,7 +84,7 @@ class GcsApi:
 
     def validate_workflow(self, workflow_content: dict) -> dict:
         return self._json("POST", "/v1/workflows/validate", "POST /v1/workflows/validate",
-                          json={"workflow_content": workflow_content})
+                          json={"workflow_content": workflow_content}, changes_nothing=True)
 
     # -- executions (X1-X9) ---------------------------------------------------------------
     def create_execution(self, body: dict) -> str:

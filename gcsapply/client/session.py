@@ -96,18 +96,22 @@ class GcsSession:
         self.close()
 
     def request(self, method: str, path: str, *, params=None, json=None, files=None, data=None,
-                operation: str | None = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+                operation: str | None = None, headers: Mapping[str, str] | None = None,
+                changes_nothing: bool = False) -> requests.Response:
         """Send with the retry rules; raise an ``ApiError`` subclass for an error status."""
         response = self.send(method, path, params=params, json=json, files=files, data=data,
-                             operation=operation, headers=headers)
+                             operation=operation, headers=headers, changes_nothing=changes_nothing)
         if response.status_code >= 400:
             raise api_error_from_response(response, f"{method.upper()} {path}")
         return response
 
     def send(self, method: str, path: str, *, params=None, json=None, files=None, data=None,
-             operation: str | None = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+             operation: str | None = None, headers: Mapping[str, str] | None = None,
+             changes_nothing: bool = False) -> requests.Response:
         """Send with the retry rules and return the last response, whatever its status.
 
+        ``changes_nothing`` marks a write-method call that is safe to repeat (the template
+        validate POST): it is retried like a read, though it still takes a write token.
         Raises :class:`TransportError` when no answer came back (after retries, for reads)."""
         method = method.upper()
         template = operation or path_template(method, path)
@@ -121,6 +125,7 @@ class GcsSession:
             send_headers.setdefault("Content-Type", content_type)
         is_read = method in READ_METHODS
         bucket = self.reads if is_read else self.writes
+        repeatable = is_read or changes_nothing
         attempt = 0
         refreshed = False
         while True:
@@ -135,7 +140,7 @@ class GcsSession:
                                      hint="check the endpoint's certificate (REQUESTS_CA_BUNDLE)") from exc
             except requests.RequestException as exc:
                 _debug_exchange(method, url, send_headers, body, None, exc)
-                if is_read and attempt < self.max_retries:
+                if repeatable and attempt < self.max_retries:
                     self._backoff(attempt, None)
                     attempt += 1
                     continue
@@ -145,7 +150,7 @@ class GcsSession:
             if status == 401 and not refreshed and _refresh_auth(self.auth, response):
                 refreshed = True
                 continue
-            retryable = status == 429 or (is_read and status in RETRY_STATUSES_READ)
+            retryable = status == 429 or (repeatable and status in RETRY_STATUSES_READ)
             if retryable and attempt < self.max_retries:
                 self._backoff(attempt, parse_retry_after(response.headers.get("Retry-After"), self.clock.now()))
                 attempt += 1

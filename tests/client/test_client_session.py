@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from gcsapply.client import signing
+from gcsapply.client.api import GcsApi
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession, parse_retry_after, path_template
 from gcsapply.clock import ManualClock
@@ -73,6 +74,14 @@ def test_a_post_whose_connection_drops_raises_transport_error_without_a_retry(sc
         session.request("POST", "/v1/executions", json={"name": "x"})
     assert len(scripted_server.requests) == 1
     assert "outcome is unknown" in caught.value.hint
+
+
+def test_the_template_validate_post_changes_nothing_so_it_is_retried_like_a_read(scripted_server):
+    scripted_server.answer(scripted_server.DROP, (503, {"error_code": "X", "error_msg": "busy"}),
+                           (200, {"valid": True, "errors": []}))
+    api = GcsApi(_session(scripted_server))
+    assert api.validate_workflow({"version": "genecontainer_0_1"}) == {"valid": True, "errors": []}
+    assert len(scripted_server.requests) == 3
 
 
 def test_put_and_delete_are_not_retried_on_5xx_either(scripted_server):
