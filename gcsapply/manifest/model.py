@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 DEFAULT_STATE_PATH = ".gcsapply/state.json"
@@ -119,8 +120,9 @@ class ExecutionSpec:
         """``W`` of the run key: the Workflow's name, or ``id:<uuid>``."""
         return self.workflow
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Computed once per spec: plans of 10,000 runs ask for it many times."""
         return run_key(self.workflow_ref, self.inputs, self.run_policy.rerun_token)
 
     @property
