@@ -36,7 +36,7 @@ def emulator_clock() -> ManualClock:
 def stack_dir(tmp_path, emulator, monkeypatch):
     """The example stack, pointed at the test emulator by URL, credentials in the environment."""
     root = tmp_path / "stack"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".gcsapply"))
     stack = root / "stack.yaml"
     stack.write_text(stack.read_text().replace("endpoint: embedded",
                                                f"endpoint: {emulator.url}"))
@@ -73,7 +73,7 @@ def _apply_by_hand(api, root: Path) -> dict:
 
 def test_a_fresh_stack_on_the_embedded_emulator_plans_everything_as_create(tmp_path, capsys):
     root = tmp_path / "demo"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".gcsapply"))
     code, out, err = _plan(capsys, root)
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == ("Target: embedded emulator (.gcsapply/emulator.sqlite), "
@@ -206,7 +206,7 @@ def test_sentinel_credentials_never_appear_in_any_output_saved_plan_or_file(tmp_
                             credentials=credentials).start()
     try:
         root = tmp_path / "stack"
-        shutil.copytree(EXAMPLES, root)
+        shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".gcsapply"))
         stack = root / "stack.yaml"
         stack.write_text(stack.read_text().replace("endpoint: embedded",
                                                    f"endpoint: {server.url}"))

@@ -193,7 +193,7 @@ def test_hostile_files_are_each_reported_with_exit_1_and_no_traceback(tmp_path, 
     binary bytes, a range of 10**22 containers and a non-UTF-8 sample sheet, all in one tree
     (before the fixes: MemoryError, RecursionError, a segfault, a hang)."""
     root = tmp_path / "stack"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".gcsapply"))
     bomb = ["apiVersion: gcsapply/v1", "kind: Workflow", "metadata: {name: bomb}", "spec:",
             "  template: templates/qc.yaml", "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     bomb += [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]

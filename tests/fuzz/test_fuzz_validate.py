@@ -72,7 +72,7 @@ def diagnostics_validator():
 @pytest.mark.parametrize("batch", range(BATCHES))
 def test_corrupted_stacks_never_crash_validate(batch, tmp_path, capsys, diagnostics_validator):
     root = tmp_path / "stack"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".gcsapply"))
     for name, text in EXTRA_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
