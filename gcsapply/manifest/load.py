@@ -145,8 +145,20 @@ def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocu
 def _measure(text: str):
     """``(mark of the first node nested deeper than MAX_DEPTH or None, number of nodes)``, from
     libyaml's event stream, which (unlike its composer) does not recurse."""
+    try:
+        return _measure_events(yaml.parse(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):
+            raise
+    # Newer libyaml (PyYAML >= 6.0.4) refuses deep flow nesting itself, while scanning ahead and
+    # before any event reaches us. Find where our own limit is crossed with the pure-Python
+    # parser, which keeps its states in a list (no recursion); only hostile input gets here.
+    return _measure_events(yaml.parse(text, Loader=yaml.SafeLoader))
+
+
+def _measure_events(events):
     depth = values = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in events:
         if isinstance(event, _NODE_EVENTS):
             values += 1
         if isinstance(event, _COLLECTION_STARTS):
