@@ -91,11 +91,12 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
     run = ctx.live.executions.get(gcs_name)
     if run is not None and run.key_label not in (None, f"v1-{key[:40]}"):
         run = None  # same name, another key: live.py refuses foreign runs, so this is a prefix clash
-    launched_before = bool(entry and entry.get("key") == key and entry.get("gcs_id"))
+    launched = _launched_record(entry, key)
+    launched_before = launched is not None
     attempts = int(entry.get("attempts") or 0) if entry and run and entry.get("gcs_id") == run.id \
         else 0
     decision = decide_execution(
-        run.status if run else None, launched_before=launched_before,
+        (run.status or "Unknown") if run else None, launched_before=launched_before,
         cancelled=spec.desired_state == "cancelled", mode=spec.run_policy.mode,
         attempts=attempts, max_retries=spec.run_policy.max_retries,
         priority_differs=bool(run and run.priority != spec.priority),
@@ -120,7 +121,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
         address, KIND_EXECUTION, spec.name, gcs_name, gcs_id, action, reason,
         before, after if action is not Action.DELETE else None, diff, depends,
         desired=spec, live=run.record() if run else None))
-    _flags(section, spec, gcs_name, decision, run, entry, version)
+    _flags(section, spec, gcs_name, decision, run, launched, version)
     if action is not Action.CREATE and entry is not None:
         _next_run_warning(section, spec, gcs_name, entry, key)
     section.changes += superseded
@@ -174,7 +175,7 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
 def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None
                 ) -> list[Change]:
     """Earlier runs of this address under other keys: kept, each under its own address."""
-    records = list(entry.get("superseded", ())) if entry else []
+    records = [r for r in (entry.get("superseded", ()) if entry else ()) if r.get("key") != key]
     if entry and entry.get("gcs_id") and entry.get("key") != key:
         records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
                         "key": entry.get("key")})
@@ -203,11 +204,11 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
     return changes
 
 
-def _flags(section: Section, spec, gcs_name: str, decision: Decision, run, entry,
+def _flags(section: Section, spec, gcs_name: str, decision: Decision, run, launched,
            version) -> None:
     address = spec.address
     if decision.flag == FLAG_DELETED_OUTSIDE:
-        gcs_id = (entry or {}).get("gcs_id")
+        gcs_id = (launched or {}).get("gcs_id")
         relaunch = decision.action is Action.CREATE
         section.drift.append(Drift(
             address, "deleted-outside",
@@ -243,6 +244,17 @@ def _next_run_warning(section: Section, spec: ExecutionSpec, gcs_name: str,
             spec.address, "applies-to-next-run",
             f"{fields} changed; launch settings are not part of the run key, so this applies "
             f"to the next run only ({gcs_name} keeps its settings)"))
+
+
+def _launched_record(entry: dict | None, key: str) -> dict | None:
+    """The run this stack launched under ``key``: the entry's current run, or a superseded one
+    (the manifest went back to an earlier key). None when it never launched that key."""
+    if not entry:
+        return None
+    if entry.get("key") == key and entry.get("gcs_id"):
+        return entry
+    return next((r for r in entry.get("superseded", ())
+                 if r.get("key") == key and r.get("gcs_id")), None)
 
 
 def _depends(ctx: PlanContext, spec: ExecutionSpec, action: Action) -> tuple[str, ...]:

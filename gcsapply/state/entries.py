@@ -168,7 +168,7 @@ def _drop_if_empty(entry):
 
 def _superseded_after(entry, new_key) -> list:
     """The entry's superseded runs, plus its current run when ``new_key`` replaces it (once)."""
-    superseded = list((entry or {}).get("superseded", []))
+    superseded = [s for s in (entry or {}).get("superseded", []) if s.get("key") != new_key]
     if entry and entry.get("gcs_id") and entry.get("key") != new_key \
             and all(s.get("gcs_id") != entry["gcs_id"] for s in superseded):
         superseded.append(_superseded_record(entry))

@@ -346,3 +346,36 @@ def test_the_gcs_name_and_key_label_are_cut_from_the_key():
     spec = execution()
     assert spec.gcs_name == "na12878-45f89397"
     assert spec.gcs_labels(STACK)["gcsapply-key"] == "v1-" + KEY_VECTORS[0][3][:40]
+
+
+def test_going_back_to_an_earlier_run_key_whose_run_was_deleted_outside_does_not_relaunch():
+    first, second = execution(rerun_token="a"), execution(rerun_token="b")
+    first_run = live_run(first, "Succeeded", workflow=LIVE_WF)
+    second_run = live_run(second, "Succeeded", workflow=LIVE_WF)
+    state = _state(_entry(second, second_run, superseded=[
+        {"gcs_id": first_run.id, "gcs_name": first.gcs_name, "key": first.key}]))
+    result = plan(desired([WF], [first]), live([LIVE_WF], [second_run]), state)
+    assert actions(result)["execution/na12878"] == ("noop", "deleted-outside")
+    assert [d.observation for d in result.drift] == ["deleted-outside"]
+    assert result.cost.launches == 0
+
+
+def test_going_back_to_an_earlier_run_key_adopts_its_run_once_not_also_as_superseded():
+    first, second = execution(rerun_token="a", deletion_policy="delete"), \
+        execution(rerun_token="b", deletion_policy="delete")
+    first_run = live_run(first, "Succeeded", workflow=LIVE_WF)
+    second_run = live_run(second, "Succeeded", workflow=LIVE_WF)
+    state = _state(_entry(second, second_run, superseded=[
+        {"gcs_id": first_run.id, "gcs_name": first.gcs_name, "key": first.key}]))
+    result = plan(desired([WF], [first]), live([LIVE_WF], [first_run, second_run]), state)
+    assert actions(result) == {
+        "execution/na12878": ("noop", None),
+        f"execution/na12878#{second.gcs_name}": ("noop", "superseded"),
+        "workflow/germline": ("noop", None)}
+
+
+def test_a_live_run_listed_without_a_status_is_never_launched_again():
+    spec = execution()
+    run = live_run(spec, None, workflow=LIVE_WF)
+    result = plan(desired([WF], [spec]), live([LIVE_WF], [run]))
+    assert actions(result)["execution/na12878"] == ("noop", None)

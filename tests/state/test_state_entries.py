@@ -106,3 +106,15 @@ def test_an_adopted_workflow_is_recorded_as_not_created_here():
                     None, LIVE_WF.view(), None, desired=WF, live=LIVE_WF.record())
     entry = state_updates({}, change)[WF.address]
     assert (entry["gcs_id"], entry["created"]) == (LIVE_WF.id, False)
+
+
+def test_adopting_the_run_of_an_earlier_key_takes_it_out_of_superseded():
+    first, second = execution(rerun_token="a"), execution(rerun_token="b")
+    first_run = live_run(first, "Succeeded", workflow=LIVE_WF)
+    record = {"gcs_id": first_run.id, "gcs_name": first.gcs_name, "key": first.key}
+    resources = {first.address: execution_entry(second, gcs_id="run-b", superseded=[record])}
+    updates = state_updates(resources, _run_change(first, Action.NOOP, run=first_run))
+    entry = updates[first.address]
+    assert (entry["gcs_id"], entry["key"]) == (first_run.id, first.key)
+    assert entry["superseded"] == [{"gcs_id": "run-b", "gcs_name": second.gcs_name,
+                                    "key": second.key}]
