@@ -21,7 +21,7 @@ from gcsapply.config import state_path as configured_state_path
 from gcsapply.engine import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
 from gcsapply.engine_calls import CallContext, perform_change
 from gcsapply.errors import (EXIT_ERROR, EXIT_OK, ApplyFailedError, Interrupted,
-                             TimeoutExpiredError, UsageError)
+                             StalePlanError, TimeoutExpiredError, UsageError)
 from gcsapply.launch import EnvironmentResolver
 from gcsapply.live import fetch_live
 from gcsapply.manifest.build import load_stack
@@ -96,6 +96,8 @@ def _locked_apply(loaded, target, state_path, settings, console, clock, stop,
     binding = target.binding
     state, pending = read_current_state(state_path)
     state.check_binding(binding, path=state_path)
+    if settings.saved_plan is not None:
+        _check_saved_target(settings.saved_plan, binding)
     recorder = ApplyRecorder(state_path, state, clock, binding=binding)
     if pending:
         for note in resolve_pending(pending, target.api, recorder, desired):
@@ -133,6 +135,23 @@ def _locked_apply(loaded, target, state_path, settings, console, clock, stop,
         raise ApplyFailedError(f"{len(failed)} of {len(outcomes)} changes failed",
                                hint="the summary above lists them; fix the cause and apply again")
     return EXIT_OK
+
+
+def _check_saved_target(saved: dict, binding) -> None:
+    """A saved plan applies only to the target it was made against (a fresh state alone
+    cannot tell: a plan of creates would otherwise launch in another project)."""
+    planned_for = (saved.get("saved") or {}).get("binding")
+    if planned_for is not None and planned_for != binding.to_json():
+        raise StalePlanError(
+            f"stale plan: it was made against {_describe_binding(planned_for)}, "
+            f"but the stack now targets {binding.describe()}",
+            hint="a saved plan applies only to the target it was made against; run "
+                 "'gcsapply plan --out' again")
+
+
+def _describe_binding(data: dict) -> str:
+    return (f"endpoint {data.get('endpoint')}, project {data.get('project_id')}, "
+            f"stack {data.get('stack')}")
 
 
 def _record_noops(plan: Plan, recorder: ApplyRecorder) -> None:

@@ -13,11 +13,15 @@ import os
 import sys
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
 from gcsapply.applying import ApplySettings, Console, run_apply
 from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.commands.plan import options_from
 from gcsapply.plan import PlanOptions
 from gcsapply.render import compare_saved
+from gcsapply.schemas import load_schema
 from gcsapply.waiting import parse_timeout
 
 
@@ -101,9 +105,14 @@ def _read_saved_plan(path: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is neither a stack directory nor a saved plan: {exc}",
                          hint="save a plan with 'gcsapply plan DIR --out FILE'") from exc
-    if not isinstance(document, dict) or "saved" not in document \
-            or "stack_dir" not in (document.get("saved") or {}):
+    if not isinstance(document, dict) or not isinstance(document.get("saved"), dict):
         raise UsageError(f"{path} is not a saved plan (no 'saved' section)",
+                         hint="save a plan with 'gcsapply plan DIR --out FILE'")
+    # a damaged or hand-edited file is refused here, not met as a crash while comparing
+    problem = best_match(Draft202012Validator(load_schema("plan")).iter_errors(document))
+    if problem is not None:
+        where = "/".join(str(part) for part in problem.absolute_path) or "(top)"
+        raise UsageError(f"{path} is not a valid saved plan: at {where}: {problem.message}",
                          hint="save a plan with 'gcsapply plan DIR --out FILE'")
     return document
 

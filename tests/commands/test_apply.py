@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -61,6 +62,38 @@ def test_a_file_that_is_not_a_saved_plan_is_refused(gcs, tmp_path):
     result = gcs.run("apply", other)
     assert result.code == 1
     assert "is not a saved plan" in result.err
+
+
+@pytest.mark.parametrize("damage", [
+    lambda plan: plan["saved"].update(options="everything"),
+    lambda plan: plan["saved"].update(stack_dir=123),
+    lambda plan: plan.update(changes="garbage"),
+    lambda plan: plan.update(changes=[{"action": "create"}]),
+])
+def test_a_damaged_saved_plan_is_refused_clearly_and_launches_nothing(gcs, tmp_path, damage):
+    saved = tmp_path / "plan.json"
+    assert gcs.run("plan", gcs.root, "--out", saved).code == 0
+    plan = json.loads(saved.read_text())
+    damage(plan)
+    saved.write_text(json.dumps(plan))
+    result = gcs.run("apply", saved)
+    assert result.code == 1
+    assert "is not a valid saved plan: at " in result.err
+    assert "internal error" not in result.err
+    assert gcs.executions() == []
+
+
+def test_a_saved_plan_made_against_another_target_is_refused_as_stale(gcs, tmp_path):
+    saved = tmp_path / "plan.json"
+    assert gcs.run("plan", gcs.root, "--out", saved).code == 0
+    plan = json.loads(saved.read_text())
+    plan["saved"]["binding"]["project_id"] = "another-project"
+    saved.write_text(json.dumps(plan))
+    result = gcs.run("apply", saved)
+    assert result.code == 1
+    assert "stale plan: it was made against endpoint embedded, project another-project" \
+        in result.err
+    assert gcs.executions() == []
 
 
 def test_parallelism_outside_1_to_64_is_a_usage_error(gcs):
