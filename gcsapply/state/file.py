@@ -93,13 +93,19 @@ class State:
             raise StateError("not a gcsapply state document (format_version 1.0 expected)",
                              where=where, hint="restore the file from a backup or move it away")
         binding = data.get("binding")
+        resources = data.get("resources") or {}
+        if not isinstance(resources, dict) or not all(
+                isinstance(entry, dict) for entry in resources.values()):
+            raise StateError("malformed state document: resources must map addresses to "
+                             "objects", where=where,
+                             hint="restore the file from a backup or move it away")
         try:
             return cls(
                 binding=Binding(binding["endpoint"], binding["project_id"], binding["stack"])
                 if binding else None,
                 lineage=data.get("lineage"),
                 serial=int(data.get("serial", 0)),
-                resources=dict(data.get("resources") or {}),
+                resources=dict(resources),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"malformed state document: {exc}", where=where,
@@ -115,6 +121,10 @@ def load_state(path: Path) -> State:
         return State.empty()
     except OSError as exc:
         raise StateError(f"cannot read the state file: {exc.strerror}", where=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise StateError(f"the state file is not UTF-8 text (byte {exc.start})", where=str(path),
+                         hint="restore it from a backup; journal.jsonl beside it holds the "
+                              "recent changes") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

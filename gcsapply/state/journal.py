@@ -32,6 +32,9 @@ JOURNAL_NAME = "journal.jsonl"
 PHASES = ("meta", "begin", "end", "state")
 
 
+_JOURNAL_HINT = "a journal is only ever appended; restore it from a backup"
+
+
 class Journal:
     """The journal file beside a state file."""
 
@@ -63,23 +66,32 @@ class Journal:
     def replay(self) -> list[dict]:
         """Every entry in order; a missing journal is empty."""
         try:
-            text = self.path.read_text("utf-8")
+            text = self.path.read_text("utf-8", errors="surrogateescape")
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise StateError(f"cannot read the journal: {exc.strerror}",
+                             where=str(self.path)) from exc
         entries = []
         lines = text.split("\n")
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
+            last = number == len(lines) or all(not rest.strip() for rest in lines[number:])
             try:
+                line.encode("utf-8")
                 entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                if number == len(lines) or all(not rest.strip() for rest in lines[number:]):
+            except (json.JSONDecodeError, UnicodeEncodeError) as exc:
+                if last:
                     break  # torn last line: the write that was cut never completed
-                raise StateError(f"journal line {number} is not JSON: {exc.msg}",
-                                 where=str(self.path),
-                                 hint="a journal is only ever appended; restore it from a "
-                                      "backup") from exc
+                problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                raise StateError(f"journal line {number} is not JSON: {problem}",
+                                 where=str(self.path), hint=_JOURNAL_HINT) from exc
+            if not _well_formed(entry):
+                if last and not text.endswith("\n"):
+                    break  # a cut write that happens to parse (``{}`` is never written alone)
+                raise StateError(f"journal line {number} is not a journal entry",
+                                 where=str(self.path), hint=_JOURNAL_HINT)
             entries.append(entry)
         return entries
 
@@ -99,6 +111,20 @@ class Journal:
         if not entries and not self.path.exists():
             return
         write_text_atomic(self.path, text)
+
+
+def _well_formed(entry) -> bool:
+    """The shape :func:`apply_entries` relies on (anything else is a damaged journal)."""
+    if not isinstance(entry, dict) or entry.get("phase") not in PHASES:
+        return False
+    updates = entry.get("set") or {}
+    if not isinstance(updates, dict) or not all(v is None or isinstance(v, dict)
+                                                for v in updates.values()):
+        return False
+    binding = entry.get("binding")
+    return not binding or (isinstance(binding, dict)
+                           and all(isinstance(binding.get(k), str)
+                                   for k in ("endpoint", "project_id", "stack")))
 
 
 def pending_entries(entries: list[dict]) -> list[dict]:

@@ -295,3 +295,28 @@ def test_a_plan_of_300_seeded_runs_stays_within_the_call_budget(tmp_path, capsys
     stats = {k: v for k, v in emulator.stats().items() if v}
     assert set(stats) == LIST_CALLS
     assert sum(stats.values()) <= math.ceil(runs / page_size) + 10
+
+
+@pytest.mark.parametrize("name,content", [
+    ("state.json", b"\xff\xfe garbage"),
+    ("state.json", b'{"format_version": "1.0", "resources": {"execution/x": 1}}'),
+    ("journal.jsonl", b'{"phase": "begin", "id": "a"}\n7\n{"phase": "end", "id": "a"}\n'),
+    ("journal.jsonl", b'\xff\n{"phase": "end", "id": "a"}\n'),
+])
+def test_damaged_state_or_journal_is_a_clear_error_not_a_traceback(stack_dir, capsys, name,
+                                                                     content):
+    (stack_dir / ".gcsapply").mkdir(exist_ok=True)
+    (stack_dir / ".gcsapply" / name).write_bytes(content)
+    code, out, err = _plan(capsys, stack_dir)
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: {stack_dir / '.gcsapply' / name}: ")
+    assert "internal error" not in err and "Traceback" not in err
+
+
+def test_a_journal_whose_last_line_was_cut_by_a_crash_is_tolerated(stack_dir, capsys):
+    (stack_dir / ".gcsapply").mkdir(exist_ok=True)
+    (stack_dir / ".gcsapply" / "journal.jsonl").write_text(
+        '{"phase": "begin", "id": "op-1", "address": "execution/na12878"}\n{"phase": "end", "id')
+    code, out, err = _plan(capsys, stack_dir)
+    assert code == 0 and out.rstrip().endswith("to forget.")
+    assert "1 journal entry of unknown outcome (execution/na12878)" in err

@@ -136,3 +136,40 @@ def test_compaction_folds_the_journal_into_state_and_keeps_pending_entries(tmp_p
 def test_an_unknown_journal_phase_is_refused(tmp_path):
     with pytest.raises(ValueError):
         Journal(tmp_path / "journal.jsonl").append({"phase": "maybe"})
+
+
+def test_a_state_file_that_is_not_utf8_is_a_state_error(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(StateError, match="not UTF-8"):
+        load_state(path)
+
+
+def test_a_state_whose_resources_are_not_objects_is_refused(tmp_path):
+    path = tmp_path / "state.json"
+    document = _state().to_json()
+    document["resources"]["execution/na12878"] = "garbage"
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateError, match="resources must map addresses to objects"):
+        load_state(path)
+
+
+@pytest.mark.parametrize("line", ['42', '["phase"]', '{"phase": "end", "set": [1]}',
+                                  '{"phase": "end", "set": {"execution/a": "x"}}',
+                                  '{"phase": "meta", "binding": {"endpoint": "embedded"}}',
+                                  '{"no": "phase"}'])
+def test_a_json_line_that_is_not_a_journal_entry_is_an_error(tmp_path, line):
+    path = tmp_path / "journal.jsonl"
+    path.write_text('{"phase": "begin", "id": "a"}\n' + line + '\n{"phase": "end", "id": "a"}\n')
+    with pytest.raises(StateError, match="journal line 2 is not a journal entry"):
+        Journal(path).replay()
+
+
+def test_bytes_that_are_not_utf8_in_the_journal_are_an_error_unless_on_a_torn_last_line(
+        tmp_path):
+    path = tmp_path / "journal.jsonl"
+    path.write_bytes(b'{"phase": "begin", "id": "a"}\n\xff\xfe\n{"phase": "end", "id": "a"}\n')
+    with pytest.raises(StateError, match="journal line 2 is not JSON: not UTF-8"):
+        Journal(path).replay()
+    path.write_bytes(b'{"phase": "begin", "id": "a"}\n{"phase": "end", "id": "\xff')
+    assert [e["phase"] for e in Journal(path).replay()] == ["begin"]
