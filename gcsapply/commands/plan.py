@@ -55,6 +55,10 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
     with fewer_collections(), prepare_plan(args.dir, options, clock=clock,
                                            emulator_factory=emulator_factory) as prepared:
         plan = prepared.plan
+        if args.out is not None:  # first: a plan that cannot be saved prints nothing
+            saved = render_saved_plan(plan, stack_dir=str(Path(args.dir).resolve()),
+                                      options=options, binding=prepared.target.binding.to_json())
+            _save(args.out, saved)
         for diagnostic in sort_diagnostics(prepared.loaded.diagnostics):
             print(diagnostic.render(), file=sys.stderr)
         if machine:
@@ -68,14 +72,19 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
         else:
             sys.stdout.write(render_text(plan, colour=_colour()))
         if args.out is not None:
-            saved = render_saved_plan(plan, stack_dir=str(Path(args.dir).resolve()),
-                                      options=options, binding=prepared.target.binding.to_json())
-            write_text_atomic(args.out.resolve(), saved)
             print(f"Saved the plan to {args.out}; apply exactly this plan with "
                   f"'gcsapply apply {args.out}'.", file=sys.stderr if machine else sys.stdout)
     if args.detailed_exitcode and plan.has_changes():
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _save(path: Path, text: str) -> None:
+    try:
+        write_text_atomic(path.resolve(), text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the plan to {path}: {exc.strerror or exc}",
+                         hint="--out takes the path of a file in a writable directory") from exc
 
 
 def _colour() -> bool:

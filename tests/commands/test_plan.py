@@ -320,3 +320,13 @@ def test_a_journal_whose_last_line_was_cut_by_a_crash_is_tolerated(stack_dir, ca
     code, out, err = _plan(capsys, stack_dir)
     assert code == 0 and out.rstrip().endswith("to forget.")
     assert "1 journal entry of unknown outcome (execution/na12878)" in err
+
+
+@pytest.mark.parametrize("where", ["missing-dir/plan.json", "."])
+def test_a_plan_that_cannot_be_saved_with_out_is_an_error_printing_no_plan(stack_dir, capsys,
+                                                                             tmp_path, where):
+    out_path = tmp_path / where
+    code, out, err = _plan(capsys, stack_dir, "--json", "--out", out_path)
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: cannot write the plan to {out_path}: ")
+    assert "internal error" not in err
