@@ -63,7 +63,14 @@ class StateLock:
                 return holder
             current = read_lock(self.path)
             if current is None:
-                continue  # released between our attempts, or unreadable and removed: try again
+                continue  # released between our attempts: try again
+            if _is_damaged(current):
+                # whose it is cannot be told (another host, another version): never taken over
+                raise LockHeldError(
+                    "the state is locked, but the lock file cannot be read to tell by whom",
+                    where=str(self.path),
+                    hint=("if no apply or destroy of this stack is running anywhere, run "
+                          f"'gcsapply state unlock {self.unlock_hint_dir or '.'}'"))
             if not holder_is_dead(current):
                 raise LockHeldError(
                     f"the state is locked by {current.describe()}",
@@ -111,8 +118,8 @@ def read_lock(path: Path) -> LockHolder | None:
                           token=str(data.get("token", "")),
                           process_start=data.get("process_start"))
     except (ValueError, KeyError, TypeError):
-        # Locks appear complete (see _create_exclusive): an unreadable one was damaged
-        # after the fact and protects nobody.
+        # Locks appear complete (see _create_exclusive): an unreadable one was damaged after
+        # the fact or written by another version; its holder cannot be told (_is_damaged).
         return LockHolder(pid=0, host="?", command="?", started_at="?", token="")
 
 
@@ -128,8 +135,8 @@ def force_unlock(path: Path) -> LockHolder | None:
 
 def holder_is_dead(holder: LockHolder) -> bool:
     """True when the holder is certainly gone: same host and no such process (or a new one)."""
-    if holder.pid == 0 and holder.host == "?":
-        return True  # torn lock file
+    if _is_damaged(holder):
+        return False  # nobody can tell whose it is: it stays held
     if holder.host != socket.gethostname():
         return False  # another machine: we cannot tell, so it stays held
     if not _pid_alive(holder.pid):
@@ -138,6 +145,10 @@ def holder_is_dead(holder: LockHolder) -> bool:
         current = _process_start(holder.pid)
         return current is not None and current != holder.process_start
     return False
+
+
+def _is_damaged(holder: LockHolder) -> bool:
+    return holder.pid == 0 and holder.host == "?"
 
 
 def _create_exclusive(path: Path, holder: LockHolder) -> bool:

@@ -87,3 +87,13 @@ def test_force_unlock_returns_the_old_holder_or_none(tmp_path):
     StateLock(path, "destroy x").acquire()
     assert force_unlock(path).command == "destroy x"
     assert not path.exists()
+
+
+def test_a_lock_file_that_cannot_be_read_is_never_taken_over(tmp_path):
+    path = tmp_path / "state.lock"
+    path.write_text('{"pid": "ci-runner-7:4242", "host"')  # another version's, or damaged
+    with pytest.raises(LockHeldError) as caught:
+        StateLock(path, "apply prod", unlock_hint_dir="prod").acquire()
+    assert "lock file cannot be read" in caught.value.render()
+    assert "gcsapply state unlock prod" in caught.value.render()
+    assert path.read_text() == '{"pid": "ci-runner-7:4242", "host"'
