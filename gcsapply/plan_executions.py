@@ -131,9 +131,14 @@ def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
                   spec: ExecutionSpec | None) -> Section:
     """An address gone from the manifests (or being destroyed): delete or forget, by policy."""
     section = Section()
-    policies = entry if entry is not None else _spec_policies(spec)
-    delete = policies.get("deletion_policy") == "delete" or ctx.options.include_retained
-    protected = bool(policies.get("prevent_destroy"))
+    # The policies last applied decide (a removed manifest has no other); while destroying a
+    # stack whose manifest is still there, a run is deleted only when both say delete and
+    # protected when either says so: an unapplied edit towards keeping results always wins.
+    applied = entry if entry is not None else _spec_policies(spec)
+    current = _spec_policies(spec) if spec is not None else applied
+    delete = ctx.options.include_retained or all(
+        p.get("deletion_policy") == "delete" for p in (applied, current))
+    protected = any(bool(p.get("prevent_destroy")) for p in (applied, current))
     gone_reason = Reason.REQUESTED if ctx.options.destroy else Reason.REMOVED_FROM_MANIFESTS
     name = (entry or {}).get("name") or (spec.name if spec else address.split("/", 1)[1])
     gcs_id = (entry or {}).get("gcs_id")

@@ -140,7 +140,8 @@ def _plan_version(ctx: PlanContext, address: str, entry: dict, record: dict, rem
     if not record.get("created"):
         return Change(address, KIND_WORKFLOW, name, live.name, live.id, Action.FORGET, gone,
                       before, None, live=live.record())
-    if removed and entry.get("prevent_destroy"):
+    manifest = ctx.desired.workflows.get(address)  # still there when destroying
+    if removed and (entry.get("prevent_destroy") or (manifest and manifest.prevent_destroy)):
         section.refusals.append(f"{address}: lifecycle.preventDestroy is set, so workflow "
                                 f"{live.name} cannot be deleted")
     depends = tuple(sorted({deleting[run_id] for run_id in users if run_id in deleting}))

@@ -8,8 +8,10 @@ import pytest
 
 from gcsapply.errors import PlanRefusedError, UsageError
 from gcsapply.plan import Action, Cost
+from gcsapply.state.entries import execution_entry, workflow_entry
+from gcsapply.state.file import State
 
-from planbuild import (actions, desired, execution, live, live_run, live_workflow, plan,
+from planbuild import (actions, binding, desired, execution, live, live_run, live_workflow, plan,
                        workflow)
 
 WF = workflow()
@@ -82,9 +84,6 @@ def test_allow_launches_lets_a_plan_above_the_limit_through():
 
 
 def test_deletes_above_the_limit_are_refused_unless_allowed():
-    from gcsapply.state.entries import execution_entry
-    from gcsapply.state.file import State
-    from planbuild import binding
     specs = [execution(n, deletion_policy="delete", inputs={"sample": n}) for n in "abc"]
     wf = live_workflow(WF)
     runs = [live_run(s, "Succeeded", workflow=wf) for s in specs]
@@ -118,7 +117,6 @@ class _Template:
 
 def test_the_cost_adds_up_jobs_vcpu_and_memory_of_the_launches():
     from gcsapply.plan import build_plan, PlanOptions
-    from gcsapply.state.file import State
     stack = desired([WF], [execution("a"), execution("b")])
     result = build_plan(stack, live(), State.empty(), PlanOptions(),
                         templates={"workflow/germline": _Template(7)})
@@ -145,3 +143,30 @@ def test_destroy_plans_the_removal_of_runs_found_by_their_labels():
     result = plan(desired([WF], [spec]), live([wf], [live_run(spec, "Succeeded", workflow=wf)]),
                   destroy=True)
     assert actions(result) == {"execution/na12878": ("delete", "requested")}
+
+
+def _destroy_case(applied, edited):
+    wf = live_workflow(WF)
+    run = live_run(applied, "Succeeded", workflow=wf)
+    state = State(binding(), "lineage-1", 1,
+                  {applied.address: execution_entry(applied, gcs_id=run.id)})
+    return plan(desired([WF], [edited]), live([wf], [run]), state, destroy=True)
+
+
+def test_destroy_keeps_a_run_whose_manifest_now_says_retain_though_state_says_delete():
+    result = _destroy_case(execution(deletion_policy="delete"), execution())
+    assert actions(result)["execution/na12878"] == ("forget", "requested")
+
+
+def test_destroy_refuses_a_run_whose_manifest_now_says_prevent_destroy():
+    with pytest.raises(PlanRefusedError, match="execution/na12878: lifecycle.preventDestroy"):
+        _destroy_case(execution(deletion_policy="delete"),
+                      execution(deletion_policy="delete", prevent_destroy=True))
+
+
+def test_destroy_refuses_a_workflow_whose_manifest_now_says_prevent_destroy():
+    wf = live_workflow(WF)
+    state = State(binding(), "lineage-1", 1,
+                  {WF.address: workflow_entry(WF, gcs_id=wf.id, created=True)})
+    with pytest.raises(PlanRefusedError, match="workflow/germline: lifecycle.preventDestroy"):
+        plan(desired([workflow(prevent_destroy=True)]), live([wf]), state, destroy=True)
