@@ -79,6 +79,9 @@ def wait_for_runs(api, targets: Iterable[WaitTarget], *, clock, stop: threading.
             result.timed_out = True
             return result
         _sleep(clock, stop, poll_seconds if remaining is None else min(poll_seconds, remaining))
+        if stop.is_set():  # a signal during the sleep: poll no more (the session would refuse)
+            result.interrupted = True
+            return result
 
 
 def poll_runs(api, targets: list[WaitTarget]) -> list[RunView]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import pytest
+
+from gcsapply import applying
 
 from gcsapply.clock import ManualClock
 from gcsapply.errors import UsageError
@@ -47,6 +51,32 @@ def test_a_timeout_exits_1_and_leaves_the_runs_running(make_gcs):
     result = gcs.apply("--wait", "--timeout", "30s")
     assert result.code == 1
     assert "runs continue in GCS" in result.err
+    [run] = gcs.executions()
+    assert run["execution"]["status"] in ("Pending", "Running")
+
+
+def test_ctrl_c_between_polls_stops_waiting_says_the_runs_continue_and_leaves_them_running(
+        make_gcs, monkeypatch):
+    gcs = make_gcs(job_seconds=3600)
+    gcs.write({"a.yaml": execution("a", "s1")})
+    waiting = []
+    original_wait, original_sleep = applying.wait_for_runs, gcs.clock.sleep
+
+    def wait_for_runs(*args, **kwargs):
+        waiting.append(True)
+        return original_wait(*args, **kwargs)
+
+    def sleep(seconds):  # the signal arrives while the wait sleeps between two polls
+        original_sleep(seconds)
+        if waiting and len(waiting) < 2:
+            waiting.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(applying, "wait_for_runs", wait_for_runs)
+    monkeypatch.setattr(gcs.clock, "sleep", sleep)
+    result = gcs.apply("--wait")
+    assert result.code == 130
+    assert "stopped waiting; runs continue in GCS" in result.err
     [run] = gcs.executions()
     assert run["execution"]["status"] in ("Pending", "Running")
 
