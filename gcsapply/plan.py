@@ -45,8 +45,12 @@ def build_plan(desired: DesiredStack, live: LiveState, state: State,
     section = Section()
     section.extend(plan_current_workflows(ctx))
     section.extend(plan_executions(ctx))
+    chosen = _chosen(options, desired)
+    # Runs this plan deletes free the versions they use; under --target only the runs chosen
+    # (a workflow target never pulls in the deletion of runs nobody asked to delete).
     deleting = {c.gcs_id: c.address for c in section.changes
-                if c.kind == KIND_EXECUTION and c.action is Action.DELETE and c.gcs_id}
+                if c.kind == KIND_EXECUTION and c.action is Action.DELETE and c.gcs_id
+                and (chosen is None or c.address in chosen or c.owner in chosen)}
     section.extend(plan_old_workflows(ctx, deleting))
     changes = _select_targets(section.changes, options, desired)
     selected = {c.owner for c in changes}
@@ -125,16 +129,24 @@ def _known_addresses(desired: DesiredStack, state: State) -> set[str]:
 
 def _select_targets(changes: list[Change], options: PlanOptions, desired: DesiredStack
                     ) -> list[Change]:
-    if not options.targets:
+    chosen = _chosen(options, desired)
+    if chosen is None:
         return changes
-    chosen: set[str] = set()
-    for address in options.targets:
-        chosen.update(desired.sets.get(address, (address,)))
     kept = [c for c in changes if c.address in chosen or c.owner in chosen]
     needed = {dep for c in kept for dep in c.depends_on}
     kept_addresses = {c.address for c in kept}
     kept += [c for c in changes if c.address in needed and c.address not in kept_addresses]
     return kept
+
+
+def _chosen(options: PlanOptions, desired: DesiredStack) -> set[str] | None:
+    """The addresses ``--target`` names (sets expanded to their members); None: everything."""
+    if not options.targets:
+        return None
+    chosen: set[str] = set()
+    for address in options.targets:
+        chosen.update(desired.sets.get(address, (address,)))
+    return chosen
 
 
 def _limit_refusals(cost: Cost, desired: DesiredStack, options: PlanOptions) -> list[str]:

@@ -199,3 +199,14 @@ def test_replace_of_a_workflow_in_use_is_refused():
     run = live_run(execution(), "Running", workflow=wf)
     with pytest.raises(PlanRefusedError, match="cannot replace it"):
         plan(desired([spec], [execution()]), live([wf], [run]), replace=("workflow/germline",))
+
+
+def test_targeting_a_workflow_never_pulls_in_the_deletion_of_runs_that_were_not_targeted():
+    spec = workflow()
+    wf = live_workflow(spec)
+    run_spec = execution(deletion_policy="delete")
+    run = live_run(run_spec, "Succeeded", workflow=wf)
+    state = _state(workflow_entry(spec, gcs_id=wf.id, created=True),
+                   execution_entry(run_spec, gcs_id=run.id, workflow_id=wf.id))
+    result = plan(desired(), live([wf], [run]), state, targets=("workflow/germline",))
+    assert actions(result) == {"workflow/germline": ("forget", "in-use")}
