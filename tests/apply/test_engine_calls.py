@@ -18,6 +18,7 @@ from gcsapply.launch import EnvironmentResolver
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
 from gcsapply.plan import Action, Change
 from gcsapply.state import Binding, Journal, State, load_state
+from gcsapply.state import journal as journal_module
 
 from apply_harness import ECHO_TEMPLATE
 
@@ -155,6 +156,36 @@ def test_the_journal_has_a_begin_and_an_end_around_every_call(api, engine):
     # compaction keeps only pending entries: none are left
     assert entries == []
     assert "workflow/hello" in load_state(engine.state_path).resources
+
+
+def test_a_fsynced_begin_precedes_every_send_and_a_fsynced_end_follows_it(
+        api, engine, monkeypatch):
+    events = []
+    original_append, original_fsync = Journal.append, journal_module.os.fsync
+
+    def append(self, entry):
+        events.append(f"write {entry['phase']}")
+        original_append(self, entry)
+
+    def fsync(fd):
+        events.append("fsync")
+        original_fsync(fd)
+
+    def sent(what):
+        events.append(f"send {what}")
+        return what
+
+    monkeypatch.setattr(Journal, "append", append)
+    monkeypatch.setattr(journal_module.os, "fsync", fsync)
+    original_flaky = api._flaky
+    monkeypatch.setattr(api, "_flaky", lambda what, call: original_flaky(sent(what), call))
+    api.fail_before = 1  # the first send is answered 5xx: looked up, then sent again
+    engine([create(workflow_spec())])
+    calls = [e for e in events if e.startswith(("write begin", "write end", "send"))]
+    assert calls == ["write begin", "send create_workflow", "send create_workflow", "write end"]
+    for index, event in enumerate(events):
+        if event.startswith("write "):
+            assert events[index + 1] == "fsync", events
 
 
 def test_every_operate_carries_the_manifest_priority(api, engine, emulator):
