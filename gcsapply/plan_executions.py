@@ -149,7 +149,7 @@ def _plan_removed(ctx: PlanContext, address: str, entry: dict | None,
             return section  # destroy of a run that was never launched: nothing to do
         section.changes.append(_removal(ctx, address, name, gcs_name, run, gcs_id, delete,
                                         protected, gone_reason, section))
-    for record in (entry or {}).get("superseded", []):
+    for record in _distinct((entry or {}).get("superseded", []), gcs_id):
         run = ctx.live.find_execution(record.get("gcs_id"), None)
         section.changes.append(_removal(ctx, f"{address}#{record.get('gcs_name')}", name,
                                         record.get("gcs_name"), run, record.get("gcs_id"),
@@ -181,6 +181,7 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
                 ) -> list[Change]:
     """Earlier runs of this address under other keys: kept, each under its own address."""
     records = [r for r in (entry.get("superseded", ()) if entry else ()) if r.get("key") != key]
+    records = _distinct(records, entry.get("gcs_id") if entry else None)
     if entry and entry.get("gcs_id") and entry.get("key") != key:
         records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
                         "key": entry.get("key")})
@@ -249,6 +250,17 @@ def _next_run_warning(section: Section, spec: ExecutionSpec, gcs_name: str,
             spec.address, "applies-to-next-run",
             f"{fields} changed; launch settings are not part of the run key, so this applies "
             f"to the next run only ({gcs_name} keeps its settings)"))
+
+
+def _distinct(records, current_id: str | None) -> list[dict]:
+    """Superseded records once each, without the current run (a run is deleted once)."""
+    seen, distinct = {current_id} - {None}, []
+    for record in records:
+        if record.get("gcs_id") in seen:
+            continue
+        seen.add(record.get("gcs_id"))
+        distinct.append(record)
+    return distinct
 
 
 def _launched_record(entry: dict | None, key: str) -> dict | None:

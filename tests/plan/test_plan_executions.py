@@ -379,3 +379,13 @@ def test_a_live_run_listed_without_a_status_is_never_launched_again():
     run = live_run(spec, None, workflow=LIVE_WF)
     result = plan(desired([WF], [spec]), live([LIVE_WF], [run]))
     assert actions(result)["execution/na12878"] == ("noop", None)
+
+
+def test_a_run_recorded_both_as_current_and_superseded_is_deleted_once():
+    spec = execution(deletion_policy="delete")
+    run = live_run(spec, "Succeeded", workflow=LIVE_WF)
+    entry = _entry(spec, run, superseded=[{"gcs_id": run.id, "gcs_name": run.name,
+                                           "key": spec.key}])
+    result = plan(desired([WF]), live([LIVE_WF], [run]), _state(entry))
+    deletes = [c for c in result.changes if c.action is Action.DELETE]
+    assert [(c.address, c.gcs_id) for c in deletes] == [("execution/na12878", run.id)]
