@@ -21,7 +21,7 @@ DISPLAY_ORDER = (Action.DELETE, Action.REPLACE, Action.CANCEL, Action.FORGET, Ac
 
 def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     head = _head(plan)
-    tail = _tail(plan)
+    tail = _tail(plan, limit // 3)
     entries = [_entry(c) for c in sorted(plan.actionable(), key=_display_key)]
     body: list[str] = []
     size = len(head) + len(tail)
@@ -54,18 +54,32 @@ def _head(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tail(plan: Plan) -> str:
+def _tail(plan: Plan, budget: int) -> str:
+    """Drift, warnings and the noop count, within ``budget`` characters (half each list)."""
     lines = []
     if plan.drift:
         lines += ["", "#### Drift (changed outside gcsapply)", ""]
-        lines += [f"- `{d.address}`: **{d.observation}**: {d.detail}" for d in plan.drift]
+        lines += _bounded([f"- `{d.address}`: **{d.observation}**: {d.detail}"
+                           for d in plan.drift], budget // 2, "drift entries")
     if plan.warnings:
         lines += ["", "#### Warnings", ""]
-        lines += [f"- `{w.address}`: **{w.code}**: {w.message}" for w in plan.warnings]
+        lines += _bounded([f"- `{w.address}`: **{w.code}**: {w.message}"
+                           for w in plan.warnings], budget // 2, "warnings")
     noops = len(plan.changes) - len(plan.actionable())
     if noops:
         lines += ["", f"{noops} unchanged."]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _bounded(items: list[str], budget: int, what: str) -> list[str]:
+    kept, size = [], 0
+    for index, item in enumerate(items):
+        if size + len(item) + 1 > budget:
+            return kept + [f"- _{len(items) - index} more {what} not shown; run `gcsapply "
+                           "plan` for all of them._"]
+        kept.append(item)
+        size += len(item) + 1
+    return kept
 
 
 def _entry(change: Change) -> str:

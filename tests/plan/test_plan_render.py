@@ -248,3 +248,17 @@ def test_fingerprints_change_when_the_live_object_changes():
                  live([wf], [live_run(spec, "Running", workflow=wf, priority=2)]))
     assert plan_fingerprints(before)["execution/na12878"] != \
         plan_fingerprints(after)["execution/na12878"]
+
+
+def test_markdown_stays_under_the_limit_with_thousands_of_drift_entries():
+    wf = live_workflow(workflow())
+    runs = [execution(f"run-{i:04d}", inputs={"sample": f"S{i}"}) for i in range(2000)]
+    state = State(binding(), "l", 1, {r.address: execution_entry(r, gcs_id=f"gone-{i}")
+                                      for i, r in enumerate(runs)})
+    result = plan(desired([workflow()], runs), live([wf]), state)
+    assert len(result.drift) == 2000
+    text = render_markdown(result, limit=20_000)
+    assert len(text) < 20_000
+    assert "#### Drift (changed outside gcsapply)" in text
+    assert "more drift entries not shown" in text
+    assert text.rstrip().endswith("2001 unchanged.")
