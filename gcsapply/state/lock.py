@@ -105,7 +105,7 @@ class StateLock:
 def read_lock(path: Path) -> LockHolder | None:
     """The holder recorded in ``path``, or None when there is no lock file."""
     try:
-        text = Path(path).read_text("utf-8")
+        text = Path(path).read_text("utf-8", errors="replace")  # bad bytes: a damaged lock
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -330,3 +330,11 @@ def test_a_plan_that_cannot_be_saved_with_out_is_an_error_printing_no_plan(stack
     assert code == 1 and out == ""
     assert err.startswith(f"error: cannot write the plan to {out_path}: ")
     assert "internal error" not in err
+
+
+def test_plan_warns_about_a_lock_file_damaged_with_bytes_that_are_not_utf8(stack_dir, capsys):
+    (stack_dir / ".gcsapply").mkdir(exist_ok=True)
+    (stack_dir / ".gcsapply" / "state.lock").write_bytes(b"\xff\xfe")
+    code, out, err = _plan(capsys, stack_dir)
+    assert code == 0 and out.rstrip().endswith("to forget.")
+    assert "warning: the state is locked by" in err and "internal error" not in err
