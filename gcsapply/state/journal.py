@@ -139,6 +139,7 @@ def apply_entries(state: State, entries: list[dict]) -> State:
     for entry in entries:
         phase = entry.get("phase")
         if phase == "meta":
+            _check_meta(entry, state)  # against state.json (metas of one journal may differ)
             if entry.get("binding") and result.binding is None:
                 b = entry["binding"]
                 result.binding = Binding(b["endpoint"], b["project_id"], b["stack"])
@@ -156,6 +157,20 @@ def apply_entries(state: State, entries: list[dict]) -> State:
     if changed:
         result.serial = state.serial + 1
     return result
+
+
+def _check_meta(entry: dict, state: State) -> None:
+    """A journal started for another lineage or target must not be folded into this state."""
+    lineage, binding = entry.get("lineage"), entry.get("binding")
+    if lineage and state.lineage and lineage != state.lineage:
+        problem = f"lineage {lineage} (the state's is {state.lineage})"
+    elif binding and state.binding and Binding(**binding) != state.binding:
+        problem = f"{Binding(**binding).describe()} (the state's is {state.binding.describe()})"
+    else:
+        return
+    raise StateError(f"the journal beside the state file belongs to another state: {problem}",
+                     hint="move journal.jsonl (or state.json) away: each belongs with its own "
+                          "state file")
 
 
 def read_current_state(state_path: Path) -> tuple[State, list[dict]]:

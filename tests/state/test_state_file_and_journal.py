@@ -173,3 +173,17 @@ def test_bytes_that_are_not_utf8_in_the_journal_are_an_error_unless_on_a_torn_la
         Journal(path).replay()
     path.write_bytes(b'{"phase": "begin", "id": "a"}\n{"phase": "end", "id": "\xff')
     assert [e["phase"] for e in Journal(path).replay()] == ["begin"]
+
+
+@pytest.mark.parametrize("meta", [
+    {"phase": "meta", "lineage": "another-lineage", "binding": None},
+    {"phase": "meta", "lineage": None, "binding": {**BINDING.to_json(), "stack": "other"}}])
+def test_a_journal_of_another_state_is_never_folded_into_this_one(tmp_path, meta):
+    path = tmp_path / "state.json"
+    write_state_atomic(path, _state())
+    journal = Journal.beside(path)
+    journal.append(meta)
+    journal.append({"phase": "end", "id": "x", "set": {"execution/theirs": {"kind": "Execution"}}})
+    journal.close()
+    with pytest.raises(StateError, match="journal beside the state file belongs to another"):
+        read_current_state(path)
