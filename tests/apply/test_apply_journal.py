@@ -76,3 +76,24 @@ def test_a_same_named_run_without_our_labels_is_not_adopted(emulator_api, emulat
                              desired_with(mine))
     assert note.endswith("never happened; planned again")
     assert "execution/mine" not in recorder.close().resources
+
+
+def test_a_noop_that_state_already_knows_writes_no_journal_line(tmp_path):
+    from gcsapply.clock import ManualClock
+    from gcsapply.state.entries import execution_entry
+
+    run = spec("na12878", "NA12878")
+    state = State.empty()
+    state.resources[run.address] = execution_entry(run, gcs_id="run-1")
+    recorder = ApplyRecorder(tmp_path / "state.json", state, ManualClock())
+    noop = Change(run.address, "Execution", run.name, run.gcs_name, "run-1", Action.NOOP,
+                  None, None, None, desired=run)
+    recorder.record(noop)
+    assert recorder.entries_written == 0
+    adopted = spec("hg002", "HG002")
+    recorder.record(Change(adopted.address, "Execution", adopted.name, adopted.gcs_name, "run-2",
+                           Action.NOOP, None, None, None, desired=adopted,
+                           live={"execution": {"guid": "run-2", "name": adopted.gcs_name,
+                                               "workflow_id": "wf-1"}}))
+    assert recorder.entries_written == 1  # the adoption: state learns the run
+    assert recorder.resources[adopted.address]["gcs_id"] == "run-2"
