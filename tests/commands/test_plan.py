@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -200,7 +201,11 @@ def test_plan_warns_when_the_state_lock_is_held(stack_dir, capsys):
 
 def test_sentinel_credentials_never_appear_in_any_output_saved_plan_or_file(tmp_path, capsys,
                                                                             monkeypatch,
-                                                                            emulator_clock):
+                                                                            emulator_clock,
+                                                                            caplog):
+    # In-process, --debug's basicConfig finds pytest's handlers already installed: read the
+    # debug log through caplog, or the --debug case would check an empty string.
+    caplog.set_level(logging.DEBUG)
     credentials = EmulatorCredentials(ak=SENTINEL_AK, sk=SENTINEL_SK)
     server = EmulatorServer(tmp_path / "sentinel.sqlite", clock=emulator_clock,
                             credentials=credentials).start()
@@ -221,7 +226,8 @@ def test_sentinel_credentials_never_appear_in_any_output_saved_plan_or_file(tmp_
             outputs += [out, err]
         assert cli.main(["apply", str(root), "--auto-approve"]) == 0  # state and journal too
         captured = capsys.readouterr()
-        outputs += [captured.out, captured.err]
+        outputs += [captured.out, captured.err, caplog.text]
+        assert "'Authorization': '<redacted>'" in caplog.text  # the debug log was read
         assert (root / ".gcsapply" / "state.json").is_file()
         files = [p.read_bytes() for p in list(root.rglob("*")) + [tmp_path / "saved.json"]
                  if p.is_file() and p.suffix != ".sqlite"]
