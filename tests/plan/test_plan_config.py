@@ -135,3 +135,14 @@ def test_embedded_ignores_credential_variables_and_uses_the_factory(tmp_path, em
         assert list(target.api.list_environments())
     finally:
         target.session.close()  # the fixture owns the emulator
+
+
+@pytest.mark.parametrize("endpoint,url", [
+    ("region", "https://gcs.cn-north-4.myhuaweicloud.com"),
+    ("https://gcs.example.org/", "https://gcs.example.org")])
+def test_environment_variables_never_choose_the_clis_endpoint(tmp_path, endpoint, url):
+    environ = {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": SECRET, "HW_PROJECT_ID": "p1",
+               "GCSAPPLY_ENDPOINT": "http://127.0.0.1:9", "HUAWEICLOUD_SDK_ENDPOINT":
+               "http://127.0.0.1:9", "HW_ENDPOINT": "http://127.0.0.1:9"}
+    with open_target(_stack(tmp_path, endpoint=endpoint), environ=environ) as target:
+        assert (target.url, target.binding.endpoint) == (url, url)
