@@ -162,6 +162,7 @@ def apply_entries(state: State, entries: list[dict]) -> State:
 def _check_meta(entry: dict, state: State) -> None:
     """A journal started for another lineage or target must not be folded into this state."""
     lineage, binding = entry.get("lineage"), entry.get("binding")
+    binding = binding and {k: binding[k] for k in ("endpoint", "project_id", "stack")}
     if lineage and state.lineage and lineage != state.lineage:
         problem = f"lineage {lineage} (the state's is {state.lineage})"
     elif binding and state.binding and Binding(**binding) != state.binding:
