@@ -94,10 +94,9 @@ class State:
                              where=where, hint="restore the file from a backup or move it away")
         binding = data.get("binding")
         resources = data.get("resources") or {}
-        if not isinstance(resources, dict) or not all(
-                isinstance(entry, dict) for entry in resources.values()):
-            raise StateError("malformed state document: resources must map addresses to "
-                             "objects", where=where,
+        problem = resources_problem(resources)
+        if problem:
+            raise StateError(f"malformed state document: {problem}", where=where,
                              hint="restore the file from a backup or move it away")
         try:
             return cls(
@@ -110,6 +109,25 @@ class State:
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"malformed state document: {exc}", where=where,
                              hint="restore the file from a backup or move it away") from exc
+
+
+def resources_problem(resources) -> str | None:
+    """The first shape problem plan and apply would trip over (cheap: no schema validation,
+    which would cost more than a 10,000-run plan may spend)."""
+    if not isinstance(resources, dict):
+        return "resources must map addresses to objects"
+    for address, entry in resources.items():
+        if not isinstance(entry, dict):
+            return f"resources must map addresses to objects ({address} does not)"
+        for name in ("superseded", "versions"):
+            records = entry.get(name)
+            if records is not None and not (isinstance(records, list) and all(
+                    isinstance(r, dict) for r in records)):
+                return f"{address}: {name} must be a list of objects"
+        attempts = entry.get("attempts")
+        if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool)):
+            return f"{address}: attempts must be a whole number"
+    return None
 
 
 def load_state(path: Path) -> State:

@@ -26,7 +26,8 @@ import os
 from pathlib import Path
 
 from gcsapply.errors import StateError
-from gcsapply.state.file import Binding, State, load_state, write_state_atomic, write_text_atomic
+from gcsapply.state.file import (Binding, State, load_state, resources_problem,
+                                 write_state_atomic, write_text_atomic)
 
 JOURNAL_NAME = "journal.jsonl"
 PHASES = ("meta", "begin", "end", "state")
@@ -183,7 +184,12 @@ def read_current_state(state_path: Path) -> tuple[State, list[dict]]:
     entries = Journal.beside(state_path).replay()
     if not entries:
         return state, []
-    return apply_entries(state, entries), pending_entries(entries)
+    current = apply_entries(state, entries)
+    problem = resources_problem(current.resources)
+    if problem:
+        raise StateError(f"the journal holds a malformed entry: {problem}",
+                         where=str(Journal.beside(state_path).path), hint=_JOURNAL_HINT)
+    return current, pending_entries(entries)
 
 
 def compact(state_path: Path) -> State:

@@ -187,3 +187,28 @@ def test_a_journal_of_another_state_is_never_folded_into_this_one(tmp_path, meta
     journal.close()
     with pytest.raises(StateError, match="journal beside the state file belongs to another"):
         read_current_state(path)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("superseded", 5, "execution/na12878: superseded must be a list of objects"),
+    ("superseded", [1], "execution/na12878: superseded must be a list of objects"),
+    ("attempts", "x", "execution/na12878: attempts must be a whole number")])
+def test_a_state_entry_with_fields_of_the_wrong_shape_is_refused(tmp_path, field, value,
+                                                                   message):
+    path = tmp_path / "state.json"
+    document = _state().to_json()
+    document["resources"]["execution/na12878"][field] = value
+    path.write_text(json.dumps(document))
+    with pytest.raises(StateError, match=message):
+        load_state(path)
+
+
+def test_a_journal_entry_of_the_wrong_shape_is_refused_when_the_state_is_read(tmp_path):
+    path = tmp_path / "state.json"
+    write_state_atomic(path, _state())
+    journal = Journal.beside(path)
+    journal.append({"phase": "end", "id": "x", "set": {"execution/a": {"superseded": 3}}})
+    journal.close()
+    with pytest.raises(StateError, match="journal holds a malformed entry: execution/a: "
+                                         "superseded must be a list of objects"):
+        read_current_state(path)
