@@ -78,18 +78,17 @@ class Journal:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            last = number == len(lines) or all(not rest.strip() for rest in lines[number:])
             try:
                 line.encode("utf-8")
                 entry = json.loads(line)
             except (json.JSONDecodeError, UnicodeEncodeError) as exc:
-                if last:
+                if _is_last(lines, number):
                     break  # torn last line: the write that was cut never completed
                 problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
                 raise StateError(f"journal line {number} is not JSON: {problem}",
                                  where=str(self.path), hint=_JOURNAL_HINT) from exc
             if not _well_formed(entry):
-                if last and not text.endswith("\n"):
+                if _is_last(lines, number) and not text.endswith("\n"):
                     break  # a cut write that happens to parse (``{}`` is never written alone)
                 raise StateError(f"journal line {number} is not a journal entry",
                                  where=str(self.path), hint=_JOURNAL_HINT)
@@ -112,6 +111,11 @@ class Journal:
         if not entries and not self.path.exists():
             return
         write_text_atomic(self.path, text)
+
+
+def _is_last(lines: list[str], number: int) -> bool:
+    """Line ``number`` (1-based) is the last one with content (asked only of a bad line)."""
+    return all(not rest.strip() for rest in lines[number:])
 
 
 def _well_formed(entry) -> bool:
