@@ -16,7 +16,7 @@ import traceback
 
 from gcsapply import __version__
 from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
-from gcsapply.manifest.diagnostics import render_diagnostics_json, render_diagnostics_text
+from gcsapply.diagnostics import render_diagnostics_json, render_diagnostics_text
 
 # name -> (module under gcsapply.commands, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {

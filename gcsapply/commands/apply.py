@@ -16,13 +16,13 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from gcsapply.applying import ApplySettings, Console, run_apply
+from gcsapply.engine.apply import ApplySettings, Console, run_apply
 from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.commands.plan import options_from
-from gcsapply.plan import PlanOptions
-from gcsapply.render import compare_saved
+from gcsapply.plan.build import PlanOptions
+from gcsapply.render.plan_text import compare_saved
 from gcsapply.schemas import load_schema
-from gcsapply.waiting import parse_timeout
+from gcsapply.engine.wait import parse_timeout
 
 
 def add_arguments(parser) -> None:

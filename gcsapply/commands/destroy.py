@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.applying import run_apply
+from gcsapply.engine.apply import run_apply
 from gcsapply.commands.apply import engine_settings, terminal_console
-from gcsapply.plan import PlanOptions
+from gcsapply.plan.build import PlanOptions
 
 
 def add_arguments(parser) -> None:

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK, UsageError
-from gcsapply.inventory import find_run, open_inventory
-from gcsapply.lookup import find_execution, run_status
+from gcsapply.inventory_tmp import find_run, open_inventory
+from gcsapply.live.lookup import find_execution, run_status
 
 
 def add_arguments(parser) -> None:

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
-from gcsapply.manifest.diagnostics import sort_diagnostics
-from gcsapply.plan import PlanOptions
-from gcsapply.planning import fewer_collections, prepare_plan
-from gcsapply.render import render_json, render_saved_plan, render_text
-from gcsapply.render_markdown import render_markdown
+from gcsapply.diagnostics import sort_diagnostics
+from gcsapply.plan.build import PlanOptions
+from gcsapply.workspace import fewer_collections, prepare_plan
+from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
+from gcsapply.render.markdown import render_markdown
 from gcsapply.state.file import write_text_atomic
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK, StateError
-from gcsapply.inventory import describe_entry, inventory_rows, stack_paths
+from gcsapply.inventory_tmp import describe_entry, inventory_rows, stack_paths
 from gcsapply.state import read_current_state
 from gcsapply.state.lock import force_unlock
 

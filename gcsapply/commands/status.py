@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK
-from gcsapply.inventory import open_inventory
-from gcsapply.status_view import collect_status, render_status_json, render_status_text
+from gcsapply.inventory_tmp import open_inventory
+from gcsapply.render.status import collect_status, render_status_json, render_status_text
 
 
 def add_arguments(parser) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gcsapply.errors import EXIT_OK
 from gcsapply.manifest.build import load_stack
-from gcsapply.manifest.diagnostics import render_diagnostics_json, sort_diagnostics
+from gcsapply.diagnostics import render_diagnostics_json, sort_diagnostics
 
 
 def add_arguments(parser) -> None:

@@ -1,7 +1,7 @@
 """What every kind declares: its schema, its name rule and its field rules (STYLE §5).
 
 A field rule says what a change to one manifest field does to the live resource, so plan can
-say exactly what changed and what may change ("Can only update ..."; ``gcsapply.diff``). Rules name the manifest
+say exactly what changed and what may change ("Can only update ..."; ``gcsapply.plan.diff``). Rules name the manifest
 path (``spec.priority``) and the attribute of the model dataclass that holds its value
 (``priority``; dotted for nested values, ``run_policy.rerun_token``).
 """

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from gcsapply.errors import InputError
 from gcsapply.kinds import KINDS, Stack, Workflow
-from gcsapply.manifest.diagnostics import ERROR, Diagnostic, sort_diagnostics
+from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
 from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.yamlio import YamlDocument
 from gcsapply.manifest.model import DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder

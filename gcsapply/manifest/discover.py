@@ -16,8 +16,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.manifest.diagnostics import ERROR, WARNING, Diagnostic
-from gcsapply.manifest.load import YamlDocument, load_yaml_file
+from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
+from gcsapply.yamlio import YamlDocument, load_yaml_file
 
 API_VERSION = "gcsapply/v1"
 TEMPLATE_VERSION = "genecontainer_0_1"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gcsapply.kinds.execution import Execution
-from gcsapply.manifest.diagnostics import Diagnostic
+from gcsapply.diagnostics import Diagnostic
 from gcsapply.manifest.inputs import (convert_sample_value, placeholder_columns,
                                       substitute_placeholders, whole_placeholder)
 from gcsapply.manifest.merge import MergedSpec

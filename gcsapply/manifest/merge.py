@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.manifest.diagnostics import ERROR
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.diagnostics import ERROR
+from gcsapply.yamlio import YamlDocument
 
 DEFAULTS_PATH = ("spec", "defaults", "execution")
 

@@ -14,8 +14,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.manifest.diagnostics import ERROR, Diagnostic, format_path
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.diagnostics import ERROR, Diagnostic, format_path
+from gcsapply.yamlio import YamlDocument
 
 
 @dataclass(frozen=True)

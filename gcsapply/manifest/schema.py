@@ -18,8 +18,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gcsapply.manifest.diagnostics import Diagnostic, format_path
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.diagnostics import Diagnostic, format_path
+from gcsapply.yamlio import YamlDocument
 from gcsapply.schemas import load_schema
 
 SCHEMA_NAMES = ("stack", "workflow", "execution", "executionset", "diagnostics")

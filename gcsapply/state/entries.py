@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import copy
 
-from gcsapply.plan_model import KIND_EXECUTION, KIND_WORKFLOW, Action, Change
-from gcsapply.plan_views import execution_policies, fingerprint, launch_settings, workflow_after
+from gcsapply.plan.model import KIND_EXECUTION, KIND_WORKFLOW, Action, Change
+from gcsapply.plan.views import execution_policies, fingerprint, launch_settings, workflow_after
 
 
 def execution_entry(spec, *, gcs_id: str | None, workflow_id: str | None = None,

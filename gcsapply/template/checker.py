@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 
-from gcsapply.manifest.diagnostics import ERROR, WARNING, Diagnostic
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
+from gcsapply.yamlio import YamlDocument
 from gcsapply.template.graph import InputSpec
 
 KUBEGENE_ONLY = {

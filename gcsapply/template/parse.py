@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gcsapply.errors import TemplateError
-from gcsapply.manifest.diagnostics import ERROR, Diagnostic
-from gcsapply.manifest.load import YamlDocument, load_yaml_text
+from gcsapply.diagnostics import ERROR, Diagnostic
+from gcsapply.yamlio import YamlDocument, load_yaml_text
 from gcsapply.template.expand import expand_data
 from gcsapply.template.graph import InputSpec, JobGraph
 from gcsapply.template.inputs import check_values, read_inputs, resolve_values

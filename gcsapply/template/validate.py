@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from gcsapply.manifest.diagnostics import Diagnostic, sort_diagnostics
-from gcsapply.manifest.load import YamlDocument
+from gcsapply.diagnostics import Diagnostic, sort_diagnostics
+from gcsapply.yamlio import YamlDocument
 from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.expand import static_widths
 from gcsapply.template.inputs import default_values, find_default_cycles, read_inputs

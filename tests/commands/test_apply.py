@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apply"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 
 from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
 

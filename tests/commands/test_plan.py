@@ -17,7 +17,7 @@ from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, Emu
 from gcsapply.emulator.credentials import EmulatorCredentials
 from gcsapply.manifest.build import load_stack
 from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
-from gcsapply.render import compare_saved
+from gcsapply.render.plan_text import compare_saved
 from gcsapply.schemas import load_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "manifests"
@@ -183,8 +183,8 @@ def test_a_saved_plan_matches_a_fresh_plan_of_the_same_inputs(stack_dir, capsys,
     saved = json.loads(out_file.read_text())
     Draft202012Validator(load_schema("plan")).validate(saved)
     assert saved["saved"]["stack_dir"] == str(stack_dir.resolve())
-    from gcsapply.plan import PlanOptions
-    from gcsapply.planning import prepare_plan
+    from gcsapply.plan.build import PlanOptions
+    from gcsapply.workspace import prepare_plan
     with prepare_plan(stack_dir, PlanOptions()) as prepared:
         assert compare_saved(saved, prepared.plan) == []
 

@@ -1,6 +1,6 @@
 """The YAML loader: YAML 1.2 core scalars, positions, and hostile input that stays cheap."""
 
-from gcsapply.manifest.load import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml_file, load_yaml_text
+from gcsapply.yamlio import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml_file, load_yaml_text
 
 
 def load(text):

@@ -5,7 +5,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from gcsapply.manifest.load import load_yaml_text
+from gcsapply.yamlio import load_yaml_text
 from gcsapply.manifest.schema import SCHEMA_NAMES, validate_document
 from gcsapply.schemas import load_schema
 
@@ -288,7 +288,7 @@ def test_wrong_api_version_and_missing_top_level_keys_are_reported():
 
 
 def test_diagnostics_schema_accepts_what_render_diagnostics_json_prints():
-    from gcsapply.manifest.diagnostics import Diagnostic, render_diagnostics_json
+    from gcsapply.diagnostics import Diagnostic, render_diagnostics_json
 
     document = json.loads(render_diagnostics_json([
         Diagnostic("error", "unknown-key", "unknown key 'x'", "a.yaml", 1, 2, "spec.x", "did you mean 'y'?"),

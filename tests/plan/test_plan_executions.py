@@ -6,8 +6,8 @@ import pytest
 
 from gcsapply.errors import PlanRefusedError
 from gcsapply.manifest.model import ExecutionSpec, run_key
-from gcsapply.plan import Action, Reason
-from gcsapply.plan_executions import decide_execution
+from gcsapply.plan.build import Action, Reason
+from gcsapply.plan.executions import decide_execution
 from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from gcsapply.errors import PlanRefusedError, UsageError
-from gcsapply.plan import Action, Cost
+from gcsapply.plan.build import Action, Cost
 from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
 
@@ -116,7 +116,7 @@ class _Template:
 
 
 def test_the_cost_adds_up_jobs_vcpu_and_memory_of_the_launches():
-    from gcsapply.plan import build_plan, PlanOptions
+    from gcsapply.plan.build import build_plan, PlanOptions
     stack = desired([WF], [execution("a"), execution("b")])
     result = build_plan(stack, live(), State.empty(), PlanOptions(),
                         templates={"workflow/germline": _Template(7)})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gcsapply.live import check_references
-from gcsapply.live_model import LiveState
+from gcsapply.live.fetch import check_references
+from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import Source
 from gcsapply.template import parse_template
 

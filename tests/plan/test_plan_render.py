@@ -7,10 +7,10 @@ import textwrap
 
 from jsonschema import Draft202012Validator
 
-from gcsapply.plan import PlanOptions, build_plan
-from gcsapply.render import (compare_saved, mask, plan_fingerprints, render_json,
+from gcsapply.plan.build import PlanOptions, build_plan
+from gcsapply.render.plan_text import (compare_saved, mask, plan_fingerprints, render_json,
                              render_saved_plan, render_text)
-from gcsapply.render_markdown import render_markdown
+from gcsapply.render.markdown import render_markdown
 from gcsapply.schemas import load_schema
 from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from gcsapply.errors import PlanRefusedError
-from gcsapply.plan import Action, Reason
+from gcsapply.plan.build import Action, Reason
 from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gcsapply.plan import Action, Change, Reason
+from gcsapply.plan.build import Action, Change, Reason
 from gcsapply.state.entries import execution_entry, state_updates, workflow_entry
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "plan"))

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gcsapply.engine import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, Outcome, run_waves, wave_of
+from gcsapply.engine.waves import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, Outcome, run_waves, wave_of
 
 
 @dataclass(frozen=True)

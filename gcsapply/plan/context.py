@@ -1,4 +1,4 @@
-"""What the plan builders share: the inputs of one :func:`~gcsapply.plan.build_plan` call and
+"""What the plan builders share: the inputs of one :func:`~gcsapply.plan.build.build_plan` call and
 the pieces each builder returns. Plain data, no I/O."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gcsapply.live_model import LiveState
+from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
-from gcsapply.plan_model import Change, Drift, PlanOptions, PlanWarning
-from gcsapply.plan_views import WorkflowVersion
+from gcsapply.plan.model import Change, Drift, PlanOptions, PlanWarning
+from gcsapply.plan.views import WorkflowVersion
 from gcsapply.state.file import State
 
 _VERSIONED = re.compile(r"^(?P<base>[a-z]([a-z0-9-]*[a-z0-9])?)-(?P<suffix>[0-9a-f]{8})$")

@@ -1,4 +1,4 @@
-"""The plan's data types (DESIGN §4): import them from :mod:`gcsapply.plan`.
+"""The plan's data types (DESIGN §4): import them from :mod:`gcsapply.plan.build`.
 
 The action vocabulary is closed (:class:`Action`); the reason is for display only and never
 steers apply (:class:`Reason`).

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from gcsapply.errors import Interrupted
-from gcsapply.signals import StopSignals
+from gcsapply.engine.signals import StopSignals
 
 
 def test_the_first_signal_sets_the_stop_event_and_the_second_raises_interrupted():

@@ -1,7 +1,7 @@
 """``apply --wait``: follow launched runs to a terminal state (DESIGN §5).
 
 It polls the executions **list** (one paged listing per poll, never one GET per run), feeds a
-:class:`~gcsapply.progress.Progress`, and stops when every run is terminal, when ``--timeout``
+:class:`~gcsapply.render.progress.Progress`, and stops when every run is terminal, when ``--timeout``
 passes, or on the first Ctrl-C/SIGTERM. It never cancels a run: the runs continue in GCS.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gcsapply.errors import UsageError
-from gcsapply.progress import RunView
+from gcsapply.render.progress import RunView
 
 DEFAULT_POLL_SECONDS = 10.0
 _SLICE_SECONDS = 0.5  # how often a real-time wait looks at the stop event

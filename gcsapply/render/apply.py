@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gcsapply.engine import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, WAVES, Outcome
+from gcsapply.engine.waves import FAILED, NOT_STARTED, SKIPPED, SUCCEEDED, WAVES, Outcome
 
 _PAST = {"create": "created", "update": "updated", "replace": "replaced", "retry": "retried",
          "cancel": "cancelled", "delete": "deleted", "forget": "forgotten", "noop": "unchanged"}

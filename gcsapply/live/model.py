@@ -1,7 +1,7 @@
 """What plan knows about GCS: plain records reduced from list pages as they stream.
 
-:func:`gcsapply.live.fetch_live` fills a :class:`LiveState` with list calls only; the pure
-:func:`gcsapply.plan.build_plan` reads it. Tests build one by hand.
+:func:`gcsapply.live.fetch.fetch_live` fills a :class:`LiveState` with list calls only; the pure
+:func:`gcsapply.plan.build.build_plan` reads it. Tests build one by hand.
 """
 
 from __future__ import annotations

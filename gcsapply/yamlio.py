@@ -24,7 +24,7 @@ from pathlib import Path as FsPath
 
 import yaml
 
-from gcsapply.manifest.diagnostics import ERROR, Diagnostic, format_path
+from gcsapply.diagnostics import ERROR, Diagnostic, format_path
 
 try:  # the C parser is several times faster; both keep marks
     _BaseLoader = yaml.CSafeLoader

@@ -2,7 +2,7 @@
 
 Both sides are canonicalised first: keys sorted, numbers the API returns as strings turned back
 into numbers, server-filled fields dropped. What differs is then flattened to
-:class:`~gcsapply.plan_model.FieldDiff` rows with dotted paths (``[i]`` for list items): a
+:class:`~gcsapply.plan.model.FieldDiff` rows with dotted paths (``[i]`` for list items): a
 changed scalar field is one row, nested values are walked by ``deepdiff``. Which fields update
 in place, which force a new version or run, which affect only the next launch and which live
 only in state is declared by each kind (``gcsapply.kinds``); this module adds what the API fills
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gcsapply.kinds import KINDS, Effect
-from gcsapply.plan_model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
+from gcsapply.plan.model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
 
 ABSENT = None  # how a field missing on one side shows in a FieldDiff
 

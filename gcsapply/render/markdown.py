@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 
-from gcsapply.plan_model import ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan
-from gcsapply.render import change_lines, mask, render_cost, render_summary_line
+from gcsapply.plan.model import ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan
+from gcsapply.render.plan_text import change_lines, mask, render_cost, render_summary_line
 
 LIMIT = 60_000
 # Destructive first: what a reviewer must not miss.

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.config import Target, open_target, state_path
-from gcsapply.live import fetch_live
+from gcsapply.live.fetch import fetch_live
 from gcsapply.manifest.build import LoadedStack, load_stack
-from gcsapply.plan import Plan, PlanOptions, build_plan, run_keys
+from gcsapply.plan.build import Plan, PlanOptions, build_plan, run_keys
 from gcsapply.state.file import State
 from gcsapply.state.journal import read_current_state
 from gcsapply.state.lock import LOCK_NAME, read_lock

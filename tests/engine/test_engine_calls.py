@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gcsapply.apply_journal import ApplyRecorder
-from gcsapply.apply_render import render_summary
+from gcsapply.engine.recorder import ApplyRecorder
+from gcsapply.render.apply import render_summary
 from gcsapply.client.api import GcsApi
-from gcsapply.engine import FAILED, SKIPPED, SUCCEEDED, run_waves
-from gcsapply.engine_calls import CallContext, perform_change
+from gcsapply.engine.waves import FAILED, SKIPPED, SUCCEEDED, run_waves
+from gcsapply.engine.calls import CallContext, perform_change
 from gcsapply.errors import ServerError, TransportError
-from gcsapply.launch import EnvironmentResolver
+from gcsapply.engine.launch import EnvironmentResolver
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
-from gcsapply.plan import Action, Change
+from gcsapply.plan.build import Action, Change
 from gcsapply.state import Binding, Journal, State, load_state
 from gcsapply.state import journal as journal_module
 

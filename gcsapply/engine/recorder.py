@@ -19,8 +19,8 @@ import threading
 import uuid
 from pathlib import Path
 
-from gcsapply.lookup import find_execution, find_workflow, run_status
-from gcsapply.plan_model import Action, Change
+from gcsapply.live.lookup import find_execution, find_workflow, run_status
+from gcsapply.plan.model import Action, Change
 from gcsapply.state import Journal, State, compact
 from gcsapply.state.entries import state_updates
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.apply_journal import ApplyRecorder, resolve_pending
+from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
 from gcsapply.manifest.model import DesiredStack, ExecutionSpec, StackSpec, WorkflowSpec
-from gcsapply.plan import Action, Change
+from gcsapply.plan.build import Action, Change
 from gcsapply.state import Binding, Journal, State, load_state, pending_entries
 
 from apply_harness import ECHO_TEMPLATE

@@ -7,7 +7,7 @@ each in a worker thread; a change starts only when every change it depends on su
 independent changes. Once ``stop`` is set (first Ctrl-C/SIGTERM) nothing new starts: changes
 not yet started are reported ``not-started``, calls in flight finish.
 
-What one change does against GCS lives in :mod:`gcsapply.engine_calls`; this module only
+What one change does against GCS lives in :mod:`gcsapply.engine.calls`; this module only
 orders, dispatches and reports. The workers are daemon threads, so a second signal (which
 raises :class:`~gcsapply.errors.Interrupted` in the main thread) exits at once.
 """

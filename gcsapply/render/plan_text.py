@@ -1,7 +1,7 @@
-"""Render a :class:`~gcsapply.plan.Plan` as text, JSON or a saved plan (DESIGN §4).
+"""Render a :class:`~gcsapply.plan.build.Plan` as text, JSON or a saved plan (DESIGN §4).
 
 Every format is built from the same Plan, and none prints: each function returns a string.
-Markdown lives in :mod:`gcsapply.render_markdown`. Text and Markdown mask e-mail addresses and
+Markdown lives in :mod:`gcsapply.render.markdown`. Text and Markdown mask e-mail addresses and
 phone numbers; JSON keeps values as they are (it is for machines and holds no secrets).
 
 A saved plan (``--out``) is the JSON plan plus ``"saved"``: the lineage and serial of the
@@ -17,10 +17,10 @@ import json
 import re
 from json.encoder import encode_basestring
 
-from gcsapply.diff import flatten
-from gcsapply.plan_model import (ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan,
+from gcsapply.plan.diff import flatten
+from gcsapply.plan.model import (ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan,
                                  PlanOptions)
-from gcsapply.plan_views import fingerprint
+from gcsapply.plan.views import fingerprint
 
 FORMAT_VERSION = "1.0"
 ABSENT = "absent"

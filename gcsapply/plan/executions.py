@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.diff import FIELD_RULES, diff_fields
-from gcsapply.live_model import ACTIVE, FAILED, LiveExecution
+from gcsapply.plan.diff import FIELD_RULES, diff_fields
+from gcsapply.live.model import ACTIVE, FAILED, LiveExecution
 from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
-from gcsapply.plan_context import PlanContext, Section
-from gcsapply.plan_model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
-from gcsapply.plan_views import execution_after, launch_settings
+from gcsapply.plan.context import PlanContext, Section
+from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
+from gcsapply.plan.views import execution_after, launch_settings
 
 RULES = FIELD_RULES[KIND_EXECUTION]
 

@@ -2,8 +2,8 @@
 
 :func:`build_plan` is pure: it compares the desired stack, the live state listed from GCS and
 the state file, and returns a frozen :class:`Plan`. It does no I/O and reads no clock, so it is
-tested without a server. The types live in :mod:`gcsapply.plan_model` and are re-exported here;
-the decision tables are :mod:`gcsapply.plan_workflows` and :mod:`gcsapply.plan_executions`.
+tested without a server. The types live in :mod:`gcsapply.plan.model` and are re-exported here;
+the decision tables are :mod:`gcsapply.plan.workflows` and :mod:`gcsapply.plan.executions`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 
 from gcsapply.errors import GcsapplyError, PlanRefusedError, UsageError
-from gcsapply.live_model import LiveState
+from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
-from gcsapply.plan_context import PlanContext, Section, run_keys
-from gcsapply.plan_executions import plan_executions
-from gcsapply.plan_model import (ACTION_ORDER, KIND_EXECUTION, KIND_WORKFLOW, Action, Change,
+from gcsapply.plan.context import PlanContext, Section, run_keys
+from gcsapply.plan.executions import plan_executions
+from gcsapply.plan.model import (ACTION_ORDER, KIND_EXECUTION, KIND_WORKFLOW, Action, Change,
                                  Cost, Drift, FieldDiff, Plan, PlanOptions, PlanWarning, Reason)
-from gcsapply.plan_workflows import plan_current_workflows, plan_old_workflows, resolve_versions
+from gcsapply.plan.workflows import plan_current_workflows, plan_old_workflows, resolve_versions
 from gcsapply.state.file import State
 
 __all__ = ["ACTION_ORDER", "KIND_EXECUTION", "KIND_WORKFLOW", "Action", "Change", "Cost",

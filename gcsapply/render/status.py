@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 
 from gcsapply.errors import ApiError
-from gcsapply.inventory import managed_runs
-from gcsapply.progress import TERMINAL_STATUSES
-from gcsapply.waiting import jobs_progress
+from gcsapply.inventory_tmp import managed_runs
+from gcsapply.render.progress import TERMINAL_STATUSES
+from gcsapply.engine.wait import jobs_progress
 
 FORMAT_VERSION = "1.0"
 MAX_USAGE_RUNS = 50

@@ -6,7 +6,7 @@ sent again blindly: the run or workflow is first looked up by its exact name (an
 labels), and the call is repeated only when the lookup shows it did not take effect. Every
 operate call carries the run's priority (and timeout), because the API resets what is omitted.
 
-``perform_change`` returns an :class:`~gcsapply.engine.Outcome`; it never raises for an API
+``perform_change`` returns an :class:`~gcsapply.engine.waves.Outcome`; it never raises for an API
 error (the engine continues with independent changes).
 """
 
@@ -16,11 +16,11 @@ import dataclasses
 import threading
 from dataclasses import dataclass, field
 
-from gcsapply.engine import FAILED, NOT_STARTED, SUCCEEDED, Outcome
+from gcsapply.engine.waves import FAILED, NOT_STARTED, SUCCEEDED, Outcome
 from gcsapply.errors import (ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError,
                              TransportError)
-from gcsapply.launch import execution_body
-from gcsapply.lookup import find_execution, find_workflow, run_priority, run_status
+from gcsapply.engine.launch import execution_body
+from gcsapply.live.lookup import find_execution, find_workflow, run_priority, run_status
 
 UNKNOWN_OUTCOME = (TransportError, ServerError)
 ACTIVE = frozenset({"Pending", "Running", "Retrying"})
@@ -33,11 +33,11 @@ class CallContext:
     """What every change needs: the API, the journal, and ids learnt during this apply."""
 
     api: object
-    recorder: object  # gcsapply.apply_journal.ApplyRecorder: begin/end/record
+    recorder: object  # gcsapply.engine.recorder.ApplyRecorder: begin/end/record
     stack_name: str
     clock: object
     stop: threading.Event
-    environments: object  # gcsapply.launch.EnvironmentResolver
+    environments: object  # gcsapply.engine.launch.EnvironmentResolver
     workflow_gcs_names: dict = field(default_factory=dict)  # metadata.name -> current GCS name
     workflow_ids: dict = field(default_factory=dict)  # workflow GCS name -> id
     lock: threading.Lock = field(default_factory=threading.Lock)

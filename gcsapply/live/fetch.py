@@ -23,10 +23,10 @@ from collections import defaultdict
 import yaml
 
 from gcsapply.errors import InputError, PlanRefusedError
-from gcsapply.live_model import LiveExecution, LiveState, LiveWorkflow
-from gcsapply.manifest.diagnostics import ERROR, Diagnostic
+from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow
+from gcsapply.diagnostics import ERROR, Diagnostic
 from gcsapply.manifest.model import LABEL_STACK, DesiredStack
-from gcsapply.plan_context import base_name
+from gcsapply.plan.context import base_name
 from gcsapply.state.file import State
 
 

@@ -8,12 +8,12 @@ import signal
 
 import pytest
 
-from gcsapply import applying
+from gcsapply.engine import apply as applying
 
 from gcsapply.clock import ManualClock
 from gcsapply.errors import UsageError
-from gcsapply.progress import Progress, RunView
-from gcsapply.waiting import parse_timeout
+from gcsapply.render.progress import Progress, RunView
+from gcsapply.engine.wait import parse_timeout
 
 from apply_harness import FAILING_TEMPLATE, execution
 
