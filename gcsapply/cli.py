@@ -15,8 +15,8 @@ import sys
 import traceback
 
 from gcsapply import __version__
-from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
 from gcsapply.diagnostics import render_diagnostics_json, render_diagnostics_text
+from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
 
 # name -> (module under gcsapply.commands, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import requests
 
-from gcsapply.client.api import (cromwell_parts, flatten_tools, iterate_pages, path_id,
-                                 usage_query, workflow_parts)
+from gcsapply.client.api import cromwell_parts, flatten_tools, iterate_pages, path_id, usage_query, workflow_parts
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession
 from gcsapply.errors import ApiError, ConfigError, TransportError
@@ -108,7 +107,7 @@ class _Client:
         except TransportError as exc:
             cause = exc.__cause__
             if isinstance(cause, requests.RequestException):
-                raise cause
+                raise cause from None
             raise requests.ConnectionError(exc.message) from exc
         except ApiError as exc:  # the IAM token request was refused
             response = getattr(exc, "response", None)

@@ -7,8 +7,8 @@ import pytest
 
 from gcsapply import __version__, cli
 from gcsapply.commands import validate
-from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, InputError
 from gcsapply.diagnostics import Diagnostic
+from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, InputError
 
 
 def test_version_prints_the_version_and_exits_0(capsys):

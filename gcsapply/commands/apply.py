@@ -16,13 +16,13 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from gcsapply.engine.apply import ApplySettings, Console, run_apply
-from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.commands.plan import options_from
+from gcsapply.engine.apply import ApplySettings, Console, run_apply
+from gcsapply.engine.wait import parse_timeout
+from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.plan.build import PlanOptions
 from gcsapply.render.plan_text import compare_saved
 from gcsapply.schemas import load_schema
-from gcsapply.engine.wait import parse_timeout
 
 
 def add_arguments(parser) -> None:

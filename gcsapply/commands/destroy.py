@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.engine.apply import run_apply
 from gcsapply.commands.apply import engine_settings, terminal_console
+from gcsapply.engine.apply import run_apply
 from gcsapply.plan.build import PlanOptions
 
 

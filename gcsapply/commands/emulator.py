@@ -8,8 +8,7 @@ import sys
 import threading
 
 from gcsapply.emulator import EmulatorCredentials, EmulatorServer
-from gcsapply.emulator.credentials import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
-                                           EMBEDDED_SK, EMBEDDED_USER)
+from gcsapply.emulator.credentials import EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD, EMBEDDED_SK, EMBEDDED_USER
 from gcsapply.emulator.errors import EmulatorError
 from gcsapply.errors import UsageError
 

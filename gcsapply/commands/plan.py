@@ -12,13 +12,13 @@ import os
 import sys
 from pathlib import Path
 
-from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
 from gcsapply.diagnostics import sort_diagnostics
+from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
 from gcsapply.plan.build import PlanOptions
-from gcsapply.workspace import fewer_collections, prepare_plan
-from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
 from gcsapply.render.markdown import render_markdown
+from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
 from gcsapply.state.file import write_text_atomic
+from gcsapply.workspace import fewer_collections, prepare_plan
 
 
 def add_arguments(parser) -> None:

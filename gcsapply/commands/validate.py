@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gcsapply.diagnostics import render_diagnostics_json, sort_diagnostics
 from gcsapply.errors import EXIT_OK
 from gcsapply.manifest.build import load_stack
-from gcsapply.diagnostics import render_diagnostics_json, sort_diagnostics
 
 
 def add_arguments(parser) -> None:

@@ -5,9 +5,15 @@ and ``lifecycle`` (status derived from stored facts and the clock); ``errors`` i
 of error answers. Start one with :class:`EmulatorServer`.
 """
 
-from gcsapply.emulator.credentials import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
-                                           EMBEDDED_PROJECT_ID, EMBEDDED_SK, EMBEDDED_USER,
-                                           EmulatorCredentials)
+from gcsapply.emulator.credentials import (
+                                           EMBEDDED_AK,
+                                           EMBEDDED_DOMAIN,
+                                           EMBEDDED_PASSWORD,
+                                           EMBEDDED_PROJECT_ID,
+                                           EMBEDDED_SK,
+                                           EMBEDDED_USER,
+                                           EmulatorCredentials,
+)
 from gcsapply.emulator.server import EmulatorServer
 
 __all__ = ["EmulatorServer", "EmulatorCredentials", "EMBEDDED_AK", "EMBEDDED_SK",

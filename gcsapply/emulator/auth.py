@@ -11,8 +11,7 @@ import secrets
 
 from gcsapply.client import signing
 from gcsapply.emulator.credentials import EmulatorCredentials
-from gcsapply.emulator.errors import (BadSdkDate, BadSignature, BadTokenRequest, TokenInvalid,
-                                      WrongPassword)
+from gcsapply.emulator.errors import BadSdkDate, BadSignature, BadTokenRequest, TokenInvalid, WrongPassword
 from gcsapply.emulator.rules import iso
 from gcsapply.emulator.store import Store
 from gcsapply.emulator.wire import Request

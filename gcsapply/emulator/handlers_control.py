@@ -12,8 +12,14 @@ from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNo
 from gcsapply.emulator.handlers_workflows import validate_template
 from gcsapply.emulator.lifecycle import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
 from gcsapply.emulator.rules import check_name, iso
-from gcsapply.emulator.runs import (check_execution_name, check_inputs, check_integer,
-                                    execution_record, insert_runs, launch_settings)
+from gcsapply.emulator.runs import (
+    check_execution_name,
+    check_inputs,
+    check_integer,
+    execution_record,
+    insert_runs,
+    launch_settings,
+)
 from gcsapply.emulator.wire import Request, Response
 
 SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)

@@ -13,8 +13,7 @@ import uuid
 
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.cromwell import ABORTABLE, STATUSES, cromwell_snapshot, read_wdl
-from gcsapply.emulator.errors import (BadBody, BadEnvironment, CromwellNotFound,
-                                      MissingField, WrongState)
+from gcsapply.emulator.errors import BadBody, BadEnvironment, CromwellNotFound, MissingField, WrongState
 from gcsapply.emulator.handlers_environments import find_environment
 from gcsapply.emulator.handlers_workflows import get_workflow_row
 from gcsapply.emulator.rules import choice_arg, iso, parse_paging

@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 
 from gcsapply.emulator.app import Emulator
-from gcsapply.emulator.errors import (BadEnvironmentId, BadField, EnvironmentExists,
-                                      EnvironmentNotFound)
-from gcsapply.emulator.rules import (check_name, check_strings, choice_arg, iso, page, parse_bool_arg,
-                                     parse_paging)
+from gcsapply.emulator.errors import BadEnvironmentId, BadField, EnvironmentExists, EnvironmentNotFound
+from gcsapply.emulator.rules import check_name, check_strings, choice_arg, iso, page, parse_bool_arg, parse_paging
 from gcsapply.emulator.wire import Request, Response
 
 SOURCES = ("cci", "cce")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from gcsapply.emulator.app import Emulator, builtins_for
-from gcsapply.emulator.errors import (BadAction, BadInputs, BatchTooLarge, ExecutionNotFound,
-                                      MissingField, WrongState)
+from gcsapply.emulator.errors import BadAction, BadInputs, BatchTooLarge, ExecutionNotFound, MissingField, WrongState
 from gcsapply.emulator.events import render_events
 from gcsapply.emulator.handlers_workflows import get_workflow_row
 from gcsapply.emulator.lifecycle import ALL_STATUSES, TRANSITIONS, allowed
 from gcsapply.emulator.rules import check_project_arg, choice_arg, parse_paging
-from gcsapply.emulator.runs import (check_execution_name, check_inputs, check_integer,
-                                    execution_record, insert_runs, launch_settings)
+from gcsapply.emulator.runs import (
+    check_execution_name,
+    check_inputs,
+    check_integer,
+    execution_record,
+    insert_runs,
+    launch_settings,
+)
 from gcsapply.emulator.views import current_inputs, execution_view, inputs_view, outputs_view
 from gcsapply.emulator.wire import Request, Response
 
@@ -46,7 +51,7 @@ def create_executions_batch(app: Emulator, req: Request) -> Response:
     records = [execution_record(req.project_id, workflow, name, doc,
                                 check_inputs(app, workflow, inputs, doc, f"inputs_json_list[{i}]"),
                                 priority=priority, created_at=now, batch_name=base)
-               for i, (name, inputs) in enumerate(zip(names, inputs_list))]
+               for i, (name, inputs) in enumerate(zip(names, inputs_list, strict=True))]
     insert_runs(app, records)
     return Response.json(201, {"ids": [r["id"] for r in records]})
 
@@ -93,7 +98,7 @@ def list_executions(app: Emulator, req: Request) -> Response:
     status = choice_arg(req.arg("status"), "status", LIST_STATUSES)
     sort = choice_arg(req.arg("priority_sort"), "priority_sort", ("asc", "desc"))
     where, args = ["project_id = ?"], [req.project_id]
-    for column, value, op in (("name", req.arg("name"), "instr(name, ?) > 0"),
+    for _column, value, op in (("name", req.arg("name"), "instr(name, ?) > 0"),
                               ("workflow_name", req.arg("workflow_name"), "workflow_name = ?"),
                               ("batch_name", req.arg("batch_name"), "batch_name = ?")):
         if value:

@@ -7,8 +7,17 @@ import uuid
 
 from gcsapply.emulator.app import Emulator
 from gcsapply.emulator.errors import BadField, PublicReadOnly, ToolExists, ToolNotFound
-from gcsapply.emulator.rules import (TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_strings,
-                                     check_text, choice_arg, iso, page, parse_paging)
+from gcsapply.emulator.rules import (
+    TOOL_VERSION,
+    VENDOR_FORBIDDEN,
+    check_name,
+    check_strings,
+    check_text,
+    choice_arg,
+    iso,
+    page,
+    parse_paging,
+)
 from gcsapply.emulator.wire import Request, Response
 
 CATEGORIES = ("others", "qualitycontrol", "basic", "gatk", "callvariant", "environment")

@@ -6,12 +6,28 @@ import json
 import uuid
 
 from gcsapply.emulator.app import Emulator
-from gcsapply.emulator.errors import (BadBody, BadField, BadTemplate, MissingField,
-                                      PublicReadOnly, WorkflowInUse, WorkflowNameTaken,
-                                      WorkflowNotFound)
-from gcsapply.emulator.rules import (VENDOR_FORBIDDEN, check_file_name, check_name,
-                                     check_project_arg, check_text, choice_arg, iso, page,
-                                     parse_bool_arg, parse_paging)
+from gcsapply.emulator.errors import (
+    BadBody,
+    BadField,
+    BadTemplate,
+    MissingField,
+    PublicReadOnly,
+    WorkflowInUse,
+    WorkflowNameTaken,
+    WorkflowNotFound,
+)
+from gcsapply.emulator.rules import (
+    VENDOR_FORBIDDEN,
+    check_file_name,
+    check_name,
+    check_project_arg,
+    check_text,
+    choice_arg,
+    iso,
+    page,
+    parse_bool_arg,
+    parse_paging,
+)
 from gcsapply.emulator.wire import Request, Response
 from gcsapply.template.parse import parse_template
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import unquote
 
-from gcsapply.emulator import (handlers_control as ctl, handlers_cromwell as crw,
-                               handlers_environments as env, handlers_executions as exe,
-                               handlers_monitoring as mon, handlers_tools as tool,
-                               handlers_workflows as wf)
+from gcsapply.emulator import handlers_control as ctl
+from gcsapply.emulator import handlers_cromwell as crw
+from gcsapply.emulator import handlers_environments as env
+from gcsapply.emulator import handlers_executions as exe
+from gcsapply.emulator import handlers_monitoring as mon
+from gcsapply.emulator import handlers_tools as tool
+from gcsapply.emulator import handlers_workflows as wf
 from gcsapply.emulator.errors import MethodNotAllowed, UnknownRoute
 
 API, IAM, CONTROL = "api", "iam", "control"

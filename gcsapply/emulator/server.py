@@ -19,10 +19,15 @@ from pathlib import Path
 from gcsapply.client.signing import parse_query_string
 from gcsapply.emulator.app import Emulator, OffsetClock, Settings
 from gcsapply.emulator.credentials import EmulatorCredentials
-from gcsapply.emulator.errors import (BodyTooLarge, EmulatorError, InjectedServerError,
-                                      InjectedUnavailable, MalformedRequest, Throttled)
-from gcsapply.emulator.faults import (FAULT_429, FAULT_500, FAULT_503, FAULT_DROP, FAULT_SLOW_500,
-                                      SLOW_500_DELAY_S)
+from gcsapply.emulator.errors import (
+    BodyTooLarge,
+    EmulatorError,
+    InjectedServerError,
+    InjectedUnavailable,
+    MalformedRequest,
+    Throttled,
+)
+from gcsapply.emulator.faults import FAULT_429, FAULT_500, FAULT_503, FAULT_DROP, FAULT_SLOW_500, SLOW_500_DELAY_S
 from gcsapply.emulator.routes import API, CONTROL, IAM, Route, match_route
 from gcsapply.emulator.store import Store
 from gcsapply.emulator.wire import Request, Response

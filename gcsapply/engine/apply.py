@@ -13,26 +13,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
-from gcsapply.render.apply import render_counts, render_outcome_line, render_summary
 from gcsapply.clock import SystemClock
 from gcsapply.config import open_target
 from gcsapply.config import state_path as configured_state_path
-from gcsapply.engine.waves import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
+from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.engine.calls import CallContext, perform_change
-from gcsapply.errors import (EXIT_ERROR, EXIT_OK, ApplyFailedError, Interrupted,
-                             StalePlanError, TimeoutExpiredError, UsageError)
 from gcsapply.engine.launch import EnvironmentResolver
+from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
+from gcsapply.engine.signals import StopSignals
+from gcsapply.engine.wait import WaitTarget, wait_for_runs
+from gcsapply.engine.waves import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
+from gcsapply.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    ApplyFailedError,
+    Interrupted,
+    StalePlanError,
+    TimeoutExpiredError,
+    UsageError,
+)
 from gcsapply.live.fetch import fetch_live
 from gcsapply.manifest.build import load_stack
-from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.plan.build import Plan, PlanOptions, build_plan
-from gcsapply.render.progress import Progress
+from gcsapply.render.apply import render_counts, render_outcome_line, render_summary
 from gcsapply.render.plan_text import render_text
-from gcsapply.engine.signals import StopSignals
+from gcsapply.render.progress import Progress
 from gcsapply.state import read_current_state
 from gcsapply.state.lock import StateLock
-from gcsapply.engine.wait import WaitTarget, wait_for_runs
 
 PROMPT = "Do you want to perform these actions?"
 

@@ -16,10 +16,9 @@ import dataclasses
 import threading
 from dataclasses import dataclass, field
 
-from gcsapply.engine.waves import FAILED, NOT_STARTED, SUCCEEDED, Outcome
-from gcsapply.errors import (ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError,
-                             TransportError)
 from gcsapply.engine.launch import execution_body
+from gcsapply.engine.waves import FAILED, NOT_STARTED, SUCCEEDED, Outcome
+from gcsapply.errors import ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError, TransportError
 from gcsapply.live.lookup import find_execution, find_workflow, run_priority, run_status
 
 UNKNOWN_OUTCOME = (TransportError, ServerError)

@@ -22,9 +22,9 @@ from collections import defaultdict
 
 import yaml
 
+from gcsapply.diagnostics import ERROR, Diagnostic
 from gcsapply.errors import InputError, PlanRefusedError
 from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow
-from gcsapply.diagnostics import ERROR, Diagnostic
 from gcsapply.manifest.model import LABEL_STACK, DesiredStack
 from gcsapply.plan.context import base_name
 from gcsapply.state.file import State
@@ -75,7 +75,7 @@ def check_references(desired: DesiredStack, live: LiveState, templates: dict) ->
                                         "public one"))
     available = set(live.tools)
     names = {ref.split(":")[0] for ref in available}
-    for address, template in sorted(templates.items()):
+    for _address, template in sorted(templates.items()):
         for step, tool, (line, column) in _tool_refs(template):
             if tool in available or (":" not in tool and tool in names):
                 continue

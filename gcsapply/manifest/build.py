@@ -19,16 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
 from gcsapply.errors import InputError
 from gcsapply.kinds import KINDS, Stack, Workflow
-from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
 from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
-from gcsapply.yamlio import YamlDocument
 from gcsapply.manifest.model import DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
 from gcsapply.template import load_template
+from gcsapply.yamlio import YamlDocument
 
 
 @dataclass

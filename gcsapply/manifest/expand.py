@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gcsapply.kinds.execution import Execution
 from gcsapply.diagnostics import Diagnostic
-from gcsapply.manifest.inputs import (convert_sample_value, placeholder_columns,
-                                      substitute_placeholders, whole_placeholder)
+from gcsapply.kinds.execution import Execution
+from gcsapply.manifest.inputs import (
+    convert_sample_value,
+    placeholder_columns,
+    substitute_placeholders,
+    whole_placeholder,
+)
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name

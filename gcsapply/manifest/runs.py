@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.kinds import Execution, ExecutionSet
 from gcsapply.diagnostics import Diagnostic
+from gcsapply.kinds import Execution, ExecutionSet
 from gcsapply.manifest.discover import path_problem, resolve_relative, shown_path
 from gcsapply.manifest.expand import expand_set
 from gcsapply.manifest.inputs import check_inputs, placeholder_columns
-from gcsapply.yamlio import YamlDocument
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
 from gcsapply.manifest.schema import SchemaResult, did_you_mean
 from gcsapply.template.values import walk_strings
+from gcsapply.yamlio import YamlDocument
 
 
 class RunBuilder:

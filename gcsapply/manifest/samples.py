@@ -80,7 +80,7 @@ def read_sample_file(path: Path, shown: str) -> tuple[SampleSheet | None, list[D
                 "separate fields with exactly one tab" if delimiter == "\t"
                 else "quote values that contain commas"))
             continue
-        sheet.rows.append(SampleRow(dict(zip(header, cells)), shown, line))
+        sheet.rows.append(SampleRow(dict(zip(header, cells, strict=True)), shown, line))
     if not sheet.rows and not diagnostics:
         diagnostics.append(Diagnostic(ERROR, "empty-sample-sheet", "sample sheet has a header but no rows",
                                       shown, header_line, None, None, "add one row per sample"))

@@ -19,8 +19,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from gcsapply.diagnostics import Diagnostic, format_path
-from gcsapply.yamlio import YamlDocument
 from gcsapply.schemas import load_schema
+from gcsapply.yamlio import YamlDocument
 
 SCHEMA_NAMES = ("stack", "workflow", "execution", "executionset", "diagnostics")
 

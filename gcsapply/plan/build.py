@@ -15,8 +15,20 @@ from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
 from gcsapply.plan.context import PlanContext, Section, run_keys
 from gcsapply.plan.executions import plan_executions
-from gcsapply.plan.model import (ACTION_ORDER, KIND_EXECUTION, KIND_WORKFLOW, Action, Change,
-                                 Cost, Drift, FieldDiff, Plan, PlanOptions, PlanWarning, Reason)
+from gcsapply.plan.model import (
+    ACTION_ORDER,
+    KIND_EXECUTION,
+    KIND_WORKFLOW,
+    Action,
+    Change,
+    Cost,
+    Drift,
+    FieldDiff,
+    Plan,
+    PlanOptions,
+    PlanWarning,
+    Reason,
+)
 from gcsapply.plan.workflows import plan_current_workflows, plan_old_workflows, resolve_versions
 from gcsapply.state.file import State
 
@@ -33,7 +45,8 @@ def build_plan(desired: DesiredStack, live: LiveState, state: State,
     """Compare desired, live and state; return the :class:`Plan`.
 
     ``templates`` (workflow address -> Template) prices the launches; without it the cost is a
-    lower bound. ``keys`` (address -> run key, :func:`run_keys`) saves recomputing them. Raises :class:`UsageError` for a ``--target``/``--replace`` address matching
+    lower bound. ``keys`` (address -> run key, :func:`run_keys`) saves recomputing them.
+    Raises :class:`UsageError` for a ``--target``/``--replace`` address matching
     nothing, and :class:`PlanRefusedError` for what no apply may do (``--replace`` of a run,
     ``preventDestroy``, a template update of a workflow in use, launch/delete limits).
     """

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.live.model import ACTIVE, FAILED, LiveExecution
 from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
 from gcsapply.plan.context import PlanContext, Section
+from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
 from gcsapply.plan.views import execution_after, launch_settings
 

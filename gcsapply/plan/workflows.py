@@ -10,10 +10,10 @@ manifest name and a template change is an in-place update, refused when runs use
 
 from __future__ import annotations
 
-from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.live.model import LiveWorkflow
 from gcsapply.manifest.model import WorkflowSpec
 from gcsapply.plan.context import PlanContext, Section
+from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.plan.model import KIND_WORKFLOW, Action, Change, Drift, FieldDiff, PlanWarning, Reason
 from gcsapply.plan.views import WorkflowVersion, workflow_after
 

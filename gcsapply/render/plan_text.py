@@ -18,8 +18,7 @@ import re
 from json.encoder import encode_basestring
 
 from gcsapply.plan.diff import flatten
-from gcsapply.plan.model import (ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan,
-                                 PlanOptions)
+from gcsapply.plan.model import ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan, PlanOptions
 from gcsapply.plan.views import fingerprint
 
 FORMAT_VERSION = "1.0"

@@ -26,8 +26,7 @@ import os
 from pathlib import Path
 
 from gcsapply.errors import StateError
-from gcsapply.state.file import (Binding, State, load_state, resources_problem,
-                                 write_state_atomic, write_text_atomic)
+from gcsapply.state.file import Binding, State, load_state, resources_problem, write_state_atomic, write_text_atomic
 
 JOURNAL_NAME = "journal.jsonl"
 PHASES = ("meta", "begin", "end", "state")

@@ -9,8 +9,18 @@ Public API (see contracts.md)::
     StepPlan.expand_runtime(stdout_of)              Condition.evaluate(stdout_of)
 """
 
-from gcsapply.template.graph import (CheckResult, Condition, Cost, Dependency, GetResult, InputSpec,
-                                     JobGraph, Literal, StepPlan, Volume)
+from gcsapply.template.graph import (
+                                     CheckResult,
+                                     Condition,
+                                     Cost,
+                                     Dependency,
+                                     GetResult,
+                                     InputSpec,
+                                     JobGraph,
+                                     Literal,
+                                     StepPlan,
+                                     Volume,
+)
 from gcsapply.template.parse import Template, load_template, parse_template
 from gcsapply.template.values import INPUT_TYPES, convert_input, render_value
 

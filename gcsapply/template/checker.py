@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 
 from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
-from gcsapply.yamlio import YamlDocument
 from gcsapply.template.graph import InputSpec
+from gcsapply.yamlio import YamlDocument
 
 KUBEGENE_ONLY = {
     "generic_condition": "`generic_condition` is a kubegene-only extension that GCS does not "

@@ -16,10 +16,27 @@ from __future__ import annotations
 
 from gcsapply.errors import TemplateError
 from gcsapply.template.calls import parse_call
-from gcsapply.template.graph import (MAX_STEP_CONTAINERS, WHOLE, CheckResult, Dependency, GetResult,
-                                     JobGraph, Literal, Recipe, StepPlan, Volume)
-from gcsapply.template.values import (BUILTIN_PVCS, parse_cpu, parse_integer, parse_memory,
-                                      render_value, substitute, whole_variable)
+from gcsapply.template.graph import (
+    MAX_STEP_CONTAINERS,
+    WHOLE,
+    CheckResult,
+    Dependency,
+    GetResult,
+    JobGraph,
+    Literal,
+    Recipe,
+    StepPlan,
+    Volume,
+)
+from gcsapply.template.values import (
+    BUILTIN_PVCS,
+    parse_cpu,
+    parse_integer,
+    parse_memory,
+    render_value,
+    substitute,
+    whole_variable,
+)
 
 
 def expand_data(data: dict, resolved: dict, *, file: str = "<template>",

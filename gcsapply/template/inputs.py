@@ -7,8 +7,7 @@ are resolved in dependency order, each in one textual pass; a reference cycle is
 from __future__ import annotations
 
 from gcsapply.template.graph import InputSpec, find_cycles
-from gcsapply.template.values import (INPUT_TYPES, normalize, render_value, substitute,
-                                      type_problem, variable_names)
+from gcsapply.template.values import INPUT_TYPES, normalize, render_value, substitute, type_problem, variable_names
 
 
 def read_inputs(data) -> dict[str, InputSpec]:

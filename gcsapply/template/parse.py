@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.errors import TemplateError
 from gcsapply.diagnostics import ERROR, Diagnostic
-from gcsapply.yamlio import YamlDocument, load_yaml_text
+from gcsapply.errors import TemplateError
 from gcsapply.template.expand import expand_data
 from gcsapply.template.graph import InputSpec, JobGraph
 from gcsapply.template.inputs import check_values, read_inputs, resolve_values
 from gcsapply.template.validate import validate_document
+from gcsapply.yamlio import YamlDocument, load_yaml_text
 
 
 class Template:

@@ -12,14 +12,23 @@ from __future__ import annotations
 import re
 
 from gcsapply.diagnostics import Diagnostic, sort_diagnostics
-from gcsapply.yamlio import YamlDocument
 from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.expand import static_widths
 from gcsapply.template.inputs import default_values, find_default_cycles, read_inputs
 from gcsapply.template.validate_steps import check_iteration, check_steps
-from gcsapply.template.values import (BUILTIN_PVCS, INPUT_TYPES, ITEM, POSITIONAL_RE, describe,
-                                      render_value, substitute, type_problem, variable_names,
-                                      walk_strings)
+from gcsapply.template.values import (
+    BUILTIN_PVCS,
+    INPUT_TYPES,
+    ITEM,
+    POSITIONAL_RE,
+    describe,
+    render_value,
+    substitute,
+    type_problem,
+    variable_names,
+    walk_strings,
+)
+from gcsapply.yamlio import YamlDocument
 
 VERSION = "genecontainer_0_1"
 TOP_KEYS = ("version", "inputs", "workflow", "volumes", "outputs", "metadata")

@@ -8,10 +8,16 @@ import re
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE, find_cycles
-from gcsapply.template.validate_calls import (check_condition, check_misplaced_calls, check_range,
-                                              check_result_call)
-from gcsapply.template.values import (POSITIONAL_RE, parse_cpu, parse_memory,
-                                      render_value, substitute, variable_names, whole_variable)
+from gcsapply.template.validate_calls import check_condition, check_misplaced_calls, check_range, check_result_call
+from gcsapply.template.values import (
+    POSITIONAL_RE,
+    parse_cpu,
+    parse_memory,
+    render_value,
+    substitute,
+    variable_names,
+    whole_variable,
+)
 
 STEP_KEYS = ("description", "type", "tool", "resources", "commands", "commands_iter",
              "condition", "depends")

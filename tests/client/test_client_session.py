@@ -14,10 +14,16 @@ from gcsapply.client.api import GcsApi
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession, parse_retry_after, path_template
 from gcsapply.clock import ManualClock
-from gcsapply.errors import (ApiError, AuthError, BadRequestError, Interrupted, NotFoundError,
-                             RateLimitedError, ServerError, TransportError)
-
-
+from gcsapply.errors import (
+    ApiError,
+    AuthError,
+    BadRequestError,
+    Interrupted,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
 
 AK, SK, PROJECT = "AKSESSION000000000000", "SKsession-secret-value-0000000000000001", "p" * 32
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import pytest
 import requests
+from emulator_helpers import SIMPLE, Gcs, assert_error
 
 from gcsapply.client import signing
 from gcsapply.client.auth import AkSkAuth
 from gcsapply.clock import ManualClock
-from gcsapply.emulator import (EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD,
-                               EMBEDDED_PROJECT_ID, EMBEDDED_SK, EMBEDDED_USER)
-
-from emulator_helpers import SIMPLE, Gcs, assert_error
+from gcsapply.emulator import (
+    EMBEDDED_AK,
+    EMBEDDED_DOMAIN,
+    EMBEDDED_PASSWORD,
+    EMBEDDED_PROJECT_ID,
+    EMBEDDED_SK,
+    EMBEDDED_USER,
+)
 
 
 class TokenAuth(requests.auth.AuthBase):

@@ -8,7 +8,6 @@ import struct
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from emulator_helpers import SIMPLE, Gcs, assert_error
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from emulator_helpers import SIMPLE, assert_error
 
 from gcsapply.emulator.faults import FAULT_DROP, FaultInjector
-
-from emulator_helpers import SIMPLE, assert_error
 
 
 def test_reads_beyond_the_limit_get_429_apigw_0308_with_retry_after(emulator, gcs):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from emulator_helpers import KUBEGENE, Gcs, assert_error
 
 from gcsapply.emulator import EmulatorServer
 from gcsapply.emulator.lifecycle import ALL_STATUSES
-
-from emulator_helpers import KUBEGENE, Gcs, assert_error
 
 PIPELINE = """\
 version: genecontainer_0_1

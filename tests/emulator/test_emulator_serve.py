@@ -12,8 +12,8 @@ import sys
 import pytest
 import requests
 
-from gcsapply.client.auth import AkSkAuth
 from gcsapply.cli import main
+from gcsapply.client.auth import AkSkAuth
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_SK
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from emulator_helpers import SIMPLE, assert_error
 
 BROKEN = "version: genecontainer_0_2\nworkflow: {}\n"

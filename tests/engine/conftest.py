@@ -1,7 +1,6 @@
 """Fixtures of the apply tests: ``gcs`` is a stack directory wired to an embedded emulator."""
 
 import pytest
-
 from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from apply_harness import ECHO_TEMPLATE
+
 from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
 from gcsapply.manifest.model import DesiredStack, ExecutionSpec, StackSpec, WorkflowSpec
 from gcsapply.plan.build import Action, Change
 from gcsapply.state import Binding, Journal, State, load_state, pending_entries
-
-from apply_harness import ECHO_TEMPLATE
 
 STACK = "journaltest"
 

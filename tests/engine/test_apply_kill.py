@@ -15,11 +15,10 @@ import time
 from collections import Counter
 
 import requests
+from apply_harness import ECHO_TEMPLATE, WORKFLOW
 
 from gcsapply import cli
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK
-
-from apply_harness import ECHO_TEMPLATE, WORKFLOW
 
 RUNS = 200
 DEADLINE_S = 60

@@ -8,11 +8,11 @@ import signal
 import threading
 import time
 
+from apply_harness import execution
+
 from gcsapply.clock import SystemClock
 from gcsapply.commands import apply as apply_command
 from gcsapply.state import Journal
-
-from apply_harness import execution
 
 SLOW_STACK = """\
 apiVersion: gcsapply/v1

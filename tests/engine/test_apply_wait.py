@@ -7,15 +7,13 @@ import re
 import signal
 
 import pytest
-
-from gcsapply.engine import apply as applying
+from apply_harness import FAILING_TEMPLATE, execution
 
 from gcsapply.clock import ManualClock
+from gcsapply.engine import apply as applying
+from gcsapply.engine.wait import parse_timeout
 from gcsapply.errors import UsageError
 from gcsapply.render.progress import Progress, RunView
-from gcsapply.engine.wait import parse_timeout
-
-from apply_harness import FAILING_TEMPLATE, execution
 
 
 def test_wait_follows_the_launched_runs_to_success_with_timestamped_lines(gcs):

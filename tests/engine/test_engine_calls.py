@@ -7,20 +7,19 @@ import threading
 from pathlib import Path
 
 import pytest
+from apply_harness import ECHO_TEMPLATE
 
-from gcsapply.engine.recorder import ApplyRecorder
-from gcsapply.render.apply import render_summary
 from gcsapply.client.api import GcsApi
-from gcsapply.engine.waves import FAILED, SKIPPED, SUCCEEDED, run_waves
 from gcsapply.engine.calls import CallContext, perform_change
-from gcsapply.errors import ServerError, TransportError
 from gcsapply.engine.launch import EnvironmentResolver
+from gcsapply.engine.recorder import ApplyRecorder
+from gcsapply.engine.waves import FAILED, SKIPPED, SUCCEEDED, run_waves
+from gcsapply.errors import ServerError, TransportError
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
 from gcsapply.plan.build import Action, Change
+from gcsapply.render.apply import render_summary
 from gcsapply.state import Binding, Journal, State, load_state
 from gcsapply.state import journal as journal_module
-
-from apply_harness import ECHO_TEMPLATE
 
 STACK = "enginetest"
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from gcsapply.errors import Interrupted
 from gcsapply.engine.signals import StopSignals
+from gcsapply.errors import Interrupted
 
 
 def test_the_first_signal_sets_the_stop_event_and_the_second_raises_interrupted():

@@ -5,9 +5,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from gcsapply.yamlio import load_yaml_text
 from gcsapply.manifest.schema import SCHEMA_NAMES, validate_document
 from gcsapply.schemas import load_schema
+from gcsapply.yamlio import load_yaml_text
 
 
 def check(text, schema):

@@ -12,8 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow
-from gcsapply.manifest.model import (DesiredStack, ExecutionSpec, RunPolicy, StackSpec,
-                                     WorkflowSpec)
+from gcsapply.manifest.model import DesiredStack, ExecutionSpec, RunPolicy, StackSpec, WorkflowSpec
 from gcsapply.plan.build import Action, PlanOptions, build_plan
 from gcsapply.state.entries import state_updates
 from gcsapply.state.file import Binding, State

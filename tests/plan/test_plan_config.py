@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gcsapply.config import (open_target, resolve_credentials, resolve_project_id,
-                             resolve_region, work_dir)
+from gcsapply.config import open_target, resolve_credentials, resolve_project_id, resolve_region, work_dir
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
 

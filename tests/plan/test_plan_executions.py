@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from planbuild import STACK, actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
 from gcsapply.errors import PlanRefusedError
 from gcsapply.manifest.model import ExecutionSpec, run_key
@@ -10,9 +11,6 @@ from gcsapply.plan.build import Action, Reason
 from gcsapply.plan.executions import decide_execution
 from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State
-
-from planbuild import (STACK, actions, binding, desired, execution, live, live_run, live_workflow,
-                       plan, workflow)
 
 WF = workflow()
 LIVE_WF = live_workflow(WF)

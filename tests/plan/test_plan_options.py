@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from planbuild import actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
 from gcsapply.errors import PlanRefusedError, UsageError
 from gcsapply.plan.build import Action, Cost
 from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
-
-from planbuild import (actions, binding, desired, execution, live, live_run, live_workflow, plan,
-                       workflow)
 
 WF = workflow()
 OTHER = workflow("fastqc", template=b"version: genecontainer_0_1\n# fastqc\n")
@@ -88,7 +86,7 @@ def test_deletes_above_the_limit_are_refused_unless_allowed():
     wf = live_workflow(WF)
     runs = [live_run(s, "Succeeded", workflow=wf) for s in specs]
     state = State(binding(), "l", 1, {s.address: execution_entry(s, gcs_id=r.id)
-                                      for s, r in zip(specs, runs)})
+                                      for s, r in zip(specs, runs, strict=True)})
     stack = desired([WF], max_deletes_per_apply=2)
     with pytest.raises(PlanRefusedError, match="deletes 3 object.s., above the limit of 2"):
         plan(stack, live([wf], runs), state)
@@ -116,7 +114,7 @@ class _Template:
 
 
 def test_the_cost_adds_up_jobs_vcpu_and_memory_of_the_launches():
-    from gcsapply.plan.build import build_plan, PlanOptions
+    from gcsapply.plan.build import PlanOptions, build_plan
     stack = desired([WF], [execution("a"), execution("b")])
     result = build_plan(stack, live(), State.empty(), PlanOptions(),
                         templates={"workflow/germline": _Template(7)})

@@ -6,12 +6,10 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from planbuild import desired, execution, live, perfect_apply, plan, workflow
 
 from gcsapply.errors import PlanRefusedError
-
 from gcsapply.state.file import State
-
-from planbuild import desired, execution, live, perfect_apply, plan, workflow
 
 NAMES = st.sampled_from(["germline", "fastqc", "somatic"])
 RUN_NAMES = st.sampled_from(["na12878", "na24385", "hg002", "cohort-s1", "cohort-s2"])

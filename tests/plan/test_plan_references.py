@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from planbuild import desired, execution, workflow
+
 from gcsapply.live.fetch import check_references
 from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import Source
 from gcsapply.template import parse_template
-
-from planbuild import desired, execution, workflow
 
 LIVE = LiveState(environments=("cromwell-env", "default-cce", "default-cci"),
                  tools=("bwa:0.7.12", "samtools:1.9"))

@@ -6,17 +6,21 @@ import json
 import textwrap
 
 from jsonschema import Draft202012Validator
+from planbuild import binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
 from gcsapply.plan.build import PlanOptions, build_plan
-from gcsapply.render.plan_text import (compare_saved, mask, plan_fingerprints, render_json,
-                             render_saved_plan, render_text)
 from gcsapply.render.markdown import render_markdown
+from gcsapply.render.plan_text import (
+    compare_saved,
+    mask,
+    plan_fingerprints,
+    render_json,
+    render_saved_plan,
+    render_text,
+)
 from gcsapply.schemas import load_schema
 from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State
-
-from planbuild import (binding, desired, execution, live, live_run, live_workflow, plan,
-                       workflow)
 
 NOTIFY = {"events": ["exec_failed"], "email": ["ops@example.org"], "sms": ["+8613800001234"]}
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from planbuild import TEMPLATE, actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
 from gcsapply.errors import PlanRefusedError
 from gcsapply.plan.build import Action, Reason
 from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
-
-from planbuild import (TEMPLATE, actions, binding, desired, execution, live, live_run,
-                       live_workflow, plan, workflow)
 
 V2 = TEMPLATE + b"# version 2\n"
 

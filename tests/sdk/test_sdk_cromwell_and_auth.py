@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from gcsapply.clock import ManualClock
-from gcsapply.emulator import (EMBEDDED_DOMAIN, EMBEDDED_PASSWORD, EMBEDDED_PROJECT_ID, EMBEDDED_USER)
+from gcsapply.emulator import EMBEDDED_DOMAIN, EMBEDDED_PASSWORD, EMBEDDED_PROJECT_ID, EMBEDDED_USER
 from gcsapply.sdk import CromwellClient, GCSClient
 
 WDL = """\
