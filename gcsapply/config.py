@@ -11,24 +11,18 @@
   ``HW_USER_NAME``/``HW_USER_PASSWORD``/``HW_DOMAIN_NAME`` for an IAM token. ``embedded`` needs
   none and ignores them.
 
-Tests inject the clock and the emulator (``emulator_factory``) here, in Python: there is no
-environment variable that redirects the CLI.
+Everything here is pure: it reads the Stack and a mapping of environment variables and
+returns values; opening the connection is :mod:`gcsapply.workspace`'s job.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 
-from gcsapply.client.api import GcsApi
-from gcsapply.client.auth import AkSkAuth, TokenAuth
-from gcsapply.client.session import GcsSession
-from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, EmulatorServer
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
-from gcsapply.state.file import Binding
 
 DEFAULT_REGION = "cn-north-4"
 WORK_DIR = ".gcsapply"
@@ -54,88 +48,39 @@ class Credentials:
     domain: str | None = None
 
 
-@dataclass
-class Target:
-    """An open connection to the stack's GCS. ``close()`` stops an embedded emulator."""
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a stack's requests go: the GCS URL, the IAM token URL, and how to show it."""
 
-    api: GcsApi
-    session: GcsSession
-    endpoint: str  # what state is bound to: "embedded" or the URL
-    url: str  # where requests go
-    project_id: str
-    stack_name: str
-    description: str  # the "Target: ..." line
-    emulator: EmulatorServer | None = None
-
-    @property
-    def binding(self) -> Binding:
-        return Binding(self.endpoint, self.project_id, self.stack_name)
-
-    def close(self) -> None:
-        self.session.close()
-        if self.emulator is not None:
-            self.emulator.stop()
-            self.emulator = None
-
-    def __enter__(self) -> "Target":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    url: str
+    iam_url: str
+    shown: str
 
 
-EmulatorFactory = Callable[[Path], EmulatorServer]
+def region_url(region: str) -> str:
+    """The GCS endpoint of a Huawei Cloud region."""
+    return f"https://gcs.{region}.myhuaweicloud.com"
 
 
-def open_target(stack: StackSpec, *, clock=None, emulator_factory: EmulatorFactory | None = None,
-                environ: Mapping[str, str] | None = None, stop_event=None,
-                verify: bool = True) -> Target:
-    """Resolve endpoint, project and credentials and open a session (DESIGN §6)."""
-    environ = os.environ if environ is None else environ
-    if stack.endpoint == EMBEDDED:
-        return _open_embedded(stack, clock, emulator_factory, stop_event)
+def iam_url(*, region: str | None = None, endpoint_url: str | None = None) -> str:
+    """The IAM token URL: the region's IAM, or ``<endpoint>/v3/auth/tokens`` for a URL endpoint."""
+    if endpoint_url is not None:
+        return f"{endpoint_url.rstrip('/')}/v3/auth/tokens"
+    return f"https://iam.{region}.myhuaweicloud.com/v3/auth/tokens"
+
+
+def resolve_endpoint(stack: StackSpec, environ: Mapping[str, str]) -> Endpoint:
+    """The endpoint of a non-embedded stack (DESIGN §6): ``region`` or an http(s) URL."""
     region = resolve_region(stack, environ)
     if stack.endpoint == "region":
-        url = f"https://gcs.{region}.myhuaweicloud.com"
-        iam_url = f"https://iam.{region}.myhuaweicloud.com/v3/auth/tokens"
-        shown = f"region {region} ({url})"
-    elif stack.endpoint.startswith(("https://", "http://")):
+        url = region_url(region)
+        return Endpoint(url, iam_url(region=region), f"region {region} ({url})")
+    if stack.endpoint.startswith(("https://", "http://")):
         url = stack.endpoint.rstrip("/")
-        iam_url = f"{url}/v3/auth/tokens"
-        shown = url
-    else:
-        raise ConfigError(f"unknown endpoint {stack.endpoint!r}",
-                          where=str(stack.source) if stack.source else None,
-                          hint="spec.endpoint is embedded, region, or an https:// URL")
-    credentials = resolve_credentials(environ)
-    if credentials is None:
-        raise ConfigError(
-            f"no credentials for {shown}",
-            where=str(stack.source) if stack.source else None,
-            hint="set HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and "
-                 "HUAWEICLOUD_SDK_SK), or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME; "
-                 "endpoint: embedded needs none")
-    project_id = resolve_project_id(stack, environ)
-    if credentials.kind == "aksk":
-        if not project_id:
-            raise ConfigError(
-                "AK/SK signing needs a project id", hint="set spec.projectId in the Stack "
-                "manifest, or HW_PROJECT_ID (HUAWEICLOUD_SDK_PROJECT_ID)")
-        auth = AkSkAuth(credentials.access_key, credentials.secret_key, project_id,
-                        credentials.security_token, clock=clock)
-        how = f"AK/SK from {credentials.source}"
-    else:
-        auth = TokenAuth(iam_url, credentials.user, credentials.password, credentials.domain,
-                         project_name=region, project_id=project_id, verify=verify, clock=clock)
-        if not project_id:
-            auth.token()
-            project_id = auth.token_project_id
-        how = f"IAM token from {credentials.source}"
-    session = GcsSession(url, auth, reads_per_minute=stack.reads_per_minute,
-                         writes_per_minute=stack.writes_per_minute, clock=clock, verify=verify,
-                         stop_event=stop_event)
-    description = f"Target: {shown}, project {project_id}, stack {stack.name} ({how})"
-    return Target(GcsApi(session), session, url, url, project_id, stack.name, description)
+        return Endpoint(url, iam_url(endpoint_url=url), url)
+    raise ConfigError(f"unknown endpoint {stack.endpoint!r}",
+                      where=str(stack.source) if stack.source else None,
+                      hint="spec.endpoint is embedded, region, or an https:// URL")
 
 
 def resolve_region(stack: StackSpec, environ: Mapping[str, str]) -> str:
@@ -183,38 +128,5 @@ def resolve_credentials(environ: Mapping[str, str]) -> Credentials | None:
     return None
 
 
-def work_dir(stack: StackSpec) -> Path:
-    """``<stack>/.gcsapply/``, created with its own ``.gitignore`` (``*``)."""
-    path = Path(stack.root) / WORK_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    ignore = path / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
-    return path
-
-
 def state_path(stack: StackSpec) -> Path:
     return Path(stack.root) / stack.state_path
-
-
-def _open_embedded(stack: StackSpec, clock, emulator_factory, stop_event) -> Target:
-    db_path = work_dir(stack) / EMULATOR_DB
-    factory = emulator_factory or _default_emulator
-    emulator = factory(db_path)
-    try:
-        auth = AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, EMBEDDED_PROJECT_ID,
-                        clock=clock or emulator.clock)
-        session = GcsSession(emulator.url, auth, reads_per_minute=stack.reads_per_minute,
-                             writes_per_minute=stack.writes_per_minute, clock=clock,
-                             stop_event=stop_event)
-    except BaseException:
-        emulator.stop()
-        raise
-    description = (f"Target: embedded emulator ({WORK_DIR}/{EMULATOR_DB}), project "
-                   f"{EMBEDDED_PROJECT_ID}, stack {stack.name}")
-    return Target(GcsApi(session), session, EMBEDDED, emulator.url, EMBEDDED_PROJECT_ID,
-                  stack.name, description, emulator)
-
-
-def _default_emulator(db_path: Path) -> EmulatorServer:
-    return EmulatorServer(db_path).start()

@@ -1,72 +1,215 @@
-"""The plan pipeline around the pure core: load, connect, read state, list, build.
+"""Open a stack: load -> state -> target -> binding. The one pipeline every command uses.
 
-``plan``, ``apply DIR``, ``apply FILE`` (re-plan) and ``destroy`` all go through
-:func:`prepare_plan`. It never writes state: the only files it may create are
-``.gcsapply/.gitignore`` and the embedded emulator's database.
+``plan``, ``apply`` (a directory or a saved plan), ``destroy``, ``status``, ``outputs`` and
+``state`` all start here, in the same order:
+
+1. load and validate the manifests under the stack directory (bad input raises, nothing is
+   opened);
+2. place ``state.json``, ``journal.jsonl`` and ``state.lock`` as the Stack manifest says;
+3. take the lock, for the commands that change GCS (``apply``, ``destroy``);
+4. read the state with the journal replayed (pending entries are kept for apply to resolve);
+5. open the target (endpoint, project, credentials; the embedded emulator starts here) and
+   refuse a state bound to another target.
+
+A :class:`Workspace` is a context manager: closing it closes the session, stops an embedded
+emulator and releases the lock. Only :func:`open_target` writes files, and only under
+``.gcsapply/``: its ``.gitignore`` and the embedded emulator's database.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.config import Target, open_target, state_path
+from gcsapply.client.api import GcsApi
+from gcsapply.client.auth import AkSkAuth, TokenAuth
+from gcsapply.client.session import GcsSession
+from gcsapply.config import (
+    EMBEDDED,
+    EMULATOR_DB,
+    WORK_DIR,
+    resolve_credentials,
+    resolve_endpoint,
+    resolve_project_id,
+    resolve_region,
+    state_path,
+)
+from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, EmulatorServer
+from gcsapply.errors import ConfigError
 from gcsapply.live.fetch import fetch_live
 from gcsapply.manifest.build import LoadedStack, load_stack
-from gcsapply.plan.build import Plan, PlanOptions, build_plan, run_keys
-from gcsapply.state.file import State
+from gcsapply.manifest.model import DesiredStack, StackSpec
+from gcsapply.plan.build import build_plan, run_keys
+from gcsapply.plan.model import Plan, PlanOptions
+from gcsapply.state.file import Binding, State
 from gcsapply.state.journal import read_current_state
-from gcsapply.state.lock import LOCK_NAME, read_lock
+from gcsapply.state.lock import LOCK_NAME, StateLock, read_lock
+
+EmulatorFactory = Callable[[Path], EmulatorServer]
 
 
 @dataclass
-class PreparedPlan:
-    """A plan with everything it was made from. Close it (or use ``with``) to release the
-    target (an embedded emulator stops)."""
+class Target:
+    """An open connection to the stack's GCS. ``close()`` stops an embedded emulator."""
 
-    plan: Plan
-    loaded: LoadedStack
-    state: State
-    state_path: Path
-    target: Target
-    pending: list[dict] = field(default_factory=list)  # journal entries of unknown outcome
-    notes: list[str] = field(default_factory=list)  # for stderr: lock held, pending entries
+    api: GcsApi
+    session: GcsSession
+    endpoint: str  # what state is bound to: "embedded" or the URL
+    url: str  # where requests go
+    project_id: str
+    stack_name: str
+    description: str  # the "Target: ..." line
+    emulator: EmulatorServer | None = None
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(self.endpoint, self.project_id, self.stack_name)
 
     def close(self) -> None:
-        self.target.close()
+        self.session.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
 
-    def __enter__(self) -> "PreparedPlan":
+    def __enter__(self) -> Target:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-def prepare_plan(root: Path, options: PlanOptions | None = None, *, clock=None,
-                 emulator_factory=None, environ=None, stop_event=None,
-                 allow_empty: bool = False) -> PreparedPlan:
-    """Load the stack under ``root``, open its target, and plan. Raises on bad input."""
-    options = options or PlanOptions()
-    loaded = load_stack(Path(root), allow_empty=allow_empty or options.destroy)
+@dataclass
+class Workspace:
+    """A stack opened for one command: what was loaded, the state, and the target."""
+
+    root: Path
+    loaded: LoadedStack
+    state_path: Path
+    state: State
+    pending: list[dict]  # journal entries of unknown outcome, for apply to resolve
+    target: Target | None = None  # None when opened with connect=False
+    lock: StateLock | None = None  # held when opened with lock_command
+    notes: list[str] = field(default_factory=list)  # for stderr: a held lock, pending entries
+
+    @property
+    def desired(self) -> DesiredStack:
+        return self.loaded.desired
+
+    @property
+    def stack(self) -> StackSpec:
+        return self.loaded.desired.stack
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state_path.with_name(LOCK_NAME)
+
+    def close(self) -> None:
+        try:
+            if self.target is not None:
+                self.target.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = True,
+                   lock_command: str | None = None, clock=None,
+                   emulator_factory: EmulatorFactory | None = None,
+                   environ: Mapping[str, str] | None = None, stop_event=None) -> Workspace:
+    """Open the stack under ``root`` (the steps in this module's docstring). Raises on bad
+    input, a held lock, a damaged state or a state bound to another target."""
+    root = Path(root)
+    loaded = load_stack(root, allow_empty=allow_empty)
     stack = loaded.desired.stack
     path = state_path(stack)
-    state, pending = read_current_state(path)
-    notes = _lock_notes(path) + _pending_notes(pending)
-    target = open_target(stack, clock=clock, emulator_factory=emulator_factory,
-                         environ=environ, stop_event=stop_event)
+    lock = None
+    if lock_command is not None:
+        lock = StateLock(path.with_name(LOCK_NAME), lock_command, unlock_hint_dir=str(root))
+        lock.acquire()
+    workspace = Workspace(root, loaded, path, State.empty(), [], lock=lock)
     try:
-        state.check_binding(target.binding, path=path)
-        keys = run_keys(loaded.desired)
-        live = fetch_live(target.api, loaded.desired, state, page_size=stack.page_size,
-                          templates=loaded.templates, keys=keys)
-        plan = build_plan(loaded.desired, live, state, options, templates=loaded.templates,
-                          target_line=target.description, keys=keys)
+        workspace.state, workspace.pending = read_current_state(path)
+        if lock is None:
+            workspace.notes = _lock_notes(workspace.lock_path) + _pending_notes(workspace.pending)
+        if connect:
+            workspace.target = open_target(stack, clock=clock, emulator_factory=emulator_factory,
+                                           environ=environ, stop_event=stop_event)
+            workspace.state.check_binding(workspace.target.binding, path=path)
     except BaseException:
-        target.close()
+        workspace.close()
         raise
-    return PreparedPlan(plan, loaded, state, path, target, pending, notes)
+    return workspace
+
+
+def make_plan(workspace: Workspace, options: PlanOptions) -> Plan:
+    """List what GCS holds (the plan's only reads) and build the plan from it."""
+    desired, templates, target = workspace.desired, workspace.loaded.templates, workspace.target
+    keys = run_keys(desired)
+    live = fetch_live(target.api, desired, workspace.state, page_size=desired.stack.page_size,
+                      templates=templates, keys=keys)
+    return build_plan(desired, live, workspace.state, options, templates=templates,
+                      target_line=target.description, keys=keys)
+
+
+def open_target(stack: StackSpec, *, clock=None, emulator_factory: EmulatorFactory | None = None,
+                environ: Mapping[str, str] | None = None, stop_event=None,
+                verify: bool = True) -> Target:
+    """Resolve endpoint, project and credentials (:mod:`gcsapply.config`) and open a session."""
+    environ = os.environ if environ is None else environ
+    if stack.endpoint == EMBEDDED:
+        return _open_embedded(stack, clock, emulator_factory, stop_event)
+    endpoint = resolve_endpoint(stack, environ)
+    credentials = resolve_credentials(environ)
+    if credentials is None:
+        raise ConfigError(
+            f"no credentials for {endpoint.shown}",
+            where=str(stack.source) if stack.source else None,
+            hint="set HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and "
+                 "HUAWEICLOUD_SDK_SK), or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME; "
+                 "endpoint: embedded needs none")
+    project_id = resolve_project_id(stack, environ)
+    if credentials.kind == "aksk":
+        if not project_id:
+            raise ConfigError(
+                "AK/SK signing needs a project id", hint="set spec.projectId in the Stack "
+                "manifest, or HW_PROJECT_ID (HUAWEICLOUD_SDK_PROJECT_ID)")
+        auth = AkSkAuth(credentials.access_key, credentials.secret_key, project_id,
+                        credentials.security_token, clock=clock)
+        how = f"AK/SK from {credentials.source}"
+    else:
+        auth = TokenAuth(endpoint.iam_url, credentials.user, credentials.password,
+                         credentials.domain, project_name=resolve_region(stack, environ),
+                         project_id=project_id, verify=verify, clock=clock)
+        if not project_id:
+            auth.token()
+            project_id = auth.token_project_id
+        how = f"IAM token from {credentials.source}"
+    session = GcsSession(endpoint.url, auth, reads_per_minute=stack.reads_per_minute,
+                         writes_per_minute=stack.writes_per_minute, clock=clock, verify=verify,
+                         stop_event=stop_event)
+    description = f"Target: {endpoint.shown}, project {project_id}, stack {stack.name} ({how})"
+    return Target(GcsApi(session), session, endpoint.url, endpoint.url, project_id, stack.name,
+                  description)
+
+
+def work_dir(stack: StackSpec) -> Path:
+    """``<stack>/.gcsapply/``, created with its own ``.gitignore`` (``*``)."""
+    path = Path(stack.root) / WORK_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return path
 
 
 @contextmanager
@@ -87,8 +230,31 @@ def fewer_collections(threshold: int = 50_000):
         gc.unfreeze()
 
 
+def _open_embedded(stack: StackSpec, clock, emulator_factory, stop_event) -> Target:
+    db_path = work_dir(stack) / EMULATOR_DB
+    factory = emulator_factory or _default_emulator
+    emulator = factory(db_path)
+    try:
+        auth = AkSkAuth(EMBEDDED_AK, EMBEDDED_SK, EMBEDDED_PROJECT_ID,
+                        clock=clock or emulator.clock)
+        session = GcsSession(emulator.url, auth, reads_per_minute=stack.reads_per_minute,
+                             writes_per_minute=stack.writes_per_minute, clock=clock,
+                             stop_event=stop_event)
+    except BaseException:
+        emulator.stop()
+        raise
+    description = (f"Target: embedded emulator ({WORK_DIR}/{EMULATOR_DB}), project "
+                   f"{EMBEDDED_PROJECT_ID}, stack {stack.name}")
+    return Target(GcsApi(session), session, EMBEDDED, emulator.url, EMBEDDED_PROJECT_ID,
+                  stack.name, description, emulator)
+
+
+def _default_emulator(db_path: Path) -> EmulatorServer:
+    return EmulatorServer(db_path).start()
+
+
 def _lock_notes(path: Path) -> list[str]:
-    holder = read_lock(path.with_name(LOCK_NAME))
+    holder = read_lock(path)
     if holder is None:
         return []
     return [f"warning: the state is locked by {holder.describe()}; an apply may be changing "

@@ -19,6 +19,7 @@ from jsonschema.exceptions import best_match
 from gcsapply.commands.plan import options_from
 from gcsapply.engine.apply import ApplySettings, Console, run_apply
 from gcsapply.engine.wait import parse_timeout
+from gcsapply.engine.waves import MAX_PARALLELISM
 from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.plan.build import PlanOptions
 from gcsapply.render.plan_text import compare_saved
@@ -76,6 +77,9 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
 def engine_settings(args, verb: str) -> ApplySettings:
     if args.timeout is not None and not args.wait:
         raise UsageError("--timeout only applies with --wait")
+    if args.parallelism is not None and not 1 <= args.parallelism <= MAX_PARALLELISM:
+        raise UsageError(f"--parallelism must be between 1 and {MAX_PARALLELISM}, "
+                         f"not {args.parallelism}")
     return ApplySettings(command_line=" ".join(["gcsapply", verb, str(args.path)]),
                          auto_approve=args.auto_approve, parallelism=args.parallelism,
                          wait=args.wait, timeout=args.timeout)

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK, UsageError
-from gcsapply.inventory_tmp import find_run, open_inventory
 from gcsapply.live.lookup import find_execution, run_status
+from gcsapply.state.inventory import find_run
+from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
@@ -26,9 +27,10 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
         raise UsageError("outputs takes at most a directory and an address")
     root, address = (Path(args.where[0]), args.where[1]) if len(args.where) == 2 \
         else (Path("."), args.where[0])
-    with open_inventory(root, clock=clock, emulator_factory=emulator_factory) as (
-            _stack, target, state):
-        managed = find_run(state, address)
+    with open_workspace(root, allow_empty=True, clock=clock,
+                        emulator_factory=emulator_factory) as workspace:
+        target = workspace.target
+        managed = find_run(workspace.state, address)
         status = run_status(find_execution(target.api, managed.gcs_name, None,
                                            gcs_id=managed.gcs_id)) or "Missing"
         outputs = target.api.get_execution_outputs(managed.gcs_id).get("outputs") or {}

@@ -18,7 +18,7 @@ from gcsapply.plan.build import PlanOptions
 from gcsapply.render.markdown import render_markdown
 from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
 from gcsapply.state.file import write_text_atomic
-from gcsapply.workspace import fewer_collections, prepare_plan
+from gcsapply.workspace import fewer_collections, make_plan, open_workspace
 
 
 def add_arguments(parser) -> None:
@@ -52,18 +52,18 @@ def options_from(args) -> PlanOptions:
 def run(args, *, clock=None, emulator_factory=None) -> int:
     options = options_from(args)
     machine = args.json or args.markdown
-    with fewer_collections(), prepare_plan(args.dir, options, clock=clock,
-                                           emulator_factory=emulator_factory) as prepared:
-        plan = prepared.plan
+    with fewer_collections(), open_workspace(args.dir, allow_empty=options.destroy, clock=clock,
+                                             emulator_factory=emulator_factory) as workspace:
+        plan = make_plan(workspace, options)
         if args.out is not None:  # first: a plan that cannot be saved prints nothing
             saved = render_saved_plan(plan, stack_dir=str(Path(args.dir).resolve()),
-                                      options=options, binding=prepared.target.binding.to_json())
+                                      options=options, binding=workspace.target.binding.to_json())
             _save(args.out, saved)
-        for diagnostic in sort_diagnostics(prepared.loaded.diagnostics):
+        for diagnostic in sort_diagnostics(workspace.loaded.diagnostics):
             print(diagnostic.render(), file=sys.stderr)
         if machine:
             print(plan.target_line, file=sys.stderr)
-        for note in prepared.notes:
+        for note in workspace.notes:
             print(note, file=sys.stderr)
         if args.json:
             sys.stdout.write(render_json(plan))

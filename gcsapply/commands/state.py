@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK, StateError
-from gcsapply.inventory_tmp import describe_entry, inventory_rows, stack_paths
-from gcsapply.state import read_current_state
+from gcsapply.render.state import describe_entry, inventory_rows
 from gcsapply.state.lock import force_unlock
+from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
@@ -31,7 +31,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    state_path, lock_path = stack_paths(args.dir)
+    workspace = open_workspace(args.dir, allow_empty=True, connect=False)
+    state_path, lock_path = workspace.state_path, workspace.lock_path
     if args.state_command == "unlock":
         holder = force_unlock(lock_path)
         if holder is None:
@@ -39,7 +40,7 @@ def run(args) -> int:
         else:
             print(f"Released the lock held by {holder.describe()}.")
         return EXIT_OK
-    state, pending = read_current_state(state_path)
+    state, pending = workspace.state, workspace.pending
     if args.state_command == "list":
         if args.json:
             print(json.dumps({"format_version": "1.0", "lineage": state.lineage,

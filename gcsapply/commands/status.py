@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from gcsapply.errors import EXIT_OK
-from gcsapply.inventory_tmp import open_inventory
 from gcsapply.render.status import collect_status, render_status_json, render_status_text
+from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
@@ -23,12 +23,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args, *, clock=None, emulator_factory=None) -> int:
-    with open_inventory(args.dir, clock=clock, emulator_factory=emulator_factory) as (
-            stack, target, state):
-        rows = collect_status(target.api, state, usage=args.usage)
+    with open_workspace(args.dir, allow_empty=True, clock=clock,
+                        emulator_factory=emulator_factory) as workspace:
+        target = workspace.target
+        rows = collect_status(target.api, workspace.state, usage=args.usage)
         if args.json:
             print(target.description, file=sys.stderr)
-            sys.stdout.write(render_status_json(stack.name, rows))
+            sys.stdout.write(render_status_json(workspace.stack.name, rows))
         else:
             print(target.description)
             sys.stdout.write(render_status_text(rows))

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.clock import SystemClock
-from gcsapply.config import open_target
-from gcsapply.config import state_path as configured_state_path
 from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.engine.calls import CallContext, perform_change
 from gcsapply.engine.launch import EnvironmentResolver
 from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
 from gcsapply.engine.signals import StopSignals
 from gcsapply.engine.wait import WaitTarget, wait_for_runs
-from gcsapply.engine.waves import FAILED, MAX_PARALLELISM, NOT_STARTED, run_waves, wave_of
+from gcsapply.engine.waves import FAILED, NOT_STARTED, run_waves, wave_of
 from gcsapply.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -32,14 +30,11 @@ from gcsapply.errors import (
     TimeoutExpiredError,
     UsageError,
 )
-from gcsapply.live.fetch import fetch_live
-from gcsapply.manifest.build import load_stack
-from gcsapply.plan.build import Plan, PlanOptions, build_plan
+from gcsapply.plan.build import Plan, PlanOptions
 from gcsapply.render.apply import render_counts, render_outcome_line, render_summary
 from gcsapply.render.plan_text import render_text
 from gcsapply.render.progress import Progress
-from gcsapply.state import read_current_state
-from gcsapply.state.lock import StateLock
+from gcsapply.workspace import Workspace, make_plan, open_workspace
 
 PROMPT = "Do you want to perform these actions?"
 
@@ -73,48 +68,31 @@ def run_apply(root: Path, settings: ApplySettings, console: Console, *, clock=No
               emulator_factory=None) -> int:
     """Plan and apply the stack at ``root``; returns the exit code for success paths."""
     clock = clock or SystemClock()
-    loaded = load_stack(root, allow_empty=settings.plan_options.destroy)
-    for diagnostic in sort_diagnostics(loaded.diagnostics):  # warnings only: errors raised
-        console.err(diagnostic.render())
-    desired = loaded.desired
-    stack = desired.stack
-    parallelism = settings.parallelism or stack.parallelism
-    if not 1 <= parallelism <= MAX_PARALLELISM:
-        raise UsageError(f"--parallelism must be between 1 and {MAX_PARALLELISM}, "
-                         f"not {parallelism}")
-    state_path = configured_state_path(stack)
     stop = threading.Event()  # set by the first signal; token-bucket waits end on it too
-    target = open_target(stack, clock=clock, emulator_factory=emulator_factory, stop_event=stop)
-    try:
-        lock = StateLock(state_path.with_name("state.lock"), settings.command_line,
-                         unlock_hint_dir=str(root))
-        with lock:
-            for warning in lock.warnings:
-                console.err(f"warning: {warning}")
-            return _locked_apply(loaded, target, state_path, settings, console, clock, stop,
-                                 parallelism)
-    finally:
-        target.close()
+    with open_workspace(root, allow_empty=settings.plan_options.destroy,
+                        lock_command=settings.command_line, clock=clock,
+                        emulator_factory=emulator_factory, stop_event=stop) as workspace:
+        for diagnostic in sort_diagnostics(workspace.loaded.diagnostics):  # errors raised
+            console.err(diagnostic.render())
+        for warning in workspace.lock.warnings:
+            console.err(f"warning: {warning}")
+        parallelism = settings.parallelism or workspace.stack.parallelism
+        return _locked_apply(workspace, settings, console, clock, stop, parallelism)
 
 
-def _locked_apply(loaded, target, state_path, settings, console, clock, stop,
-                  parallelism) -> int:
-    desired = loaded.desired
+def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallelism) -> int:
+    desired, target, state_path = workspace.desired, workspace.target, workspace.state_path
     binding = target.binding
-    state, pending = read_current_state(state_path)
-    state.check_binding(binding, path=state_path)
+    state = workspace.state
     if settings.saved_plan is not None:
         _check_saved_target(settings.saved_plan, binding)
     recorder = ApplyRecorder(state_path, state, clock, binding=binding)
-    if pending:
-        for note in resolve_pending(pending, target.api, recorder, desired):
+    if workspace.pending:
+        for note in resolve_pending(workspace.pending, target.api, recorder, desired):
             console.err(f"journal: {note}")
-        state = recorder.close()
-        recorder = ApplyRecorder(state_path, state, clock, binding=binding)
-    live = fetch_live(target.api, desired, state, page_size=desired.stack.page_size,
-                      templates=loaded.templates)
-    plan = build_plan(desired, live, state, settings.plan_options, templates=loaded.templates,
-                      target_line=target.description)
+        workspace.state = recorder.close()
+        recorder = ApplyRecorder(state_path, workspace.state, clock, binding=binding)
+    plan = make_plan(workspace, settings.plan_options)
     if settings.check_saved is not None:
         settings.check_saved(settings.saved_plan, plan)
     console.out(render_text(plan, colour=console.colour))

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 
 from gcsapply.engine.wait import jobs_progress
 from gcsapply.errors import ApiError
-from gcsapply.inventory_tmp import managed_runs
 from gcsapply.render.progress import TERMINAL_STATUSES
+from gcsapply.state.inventory import managed_runs
 
 FORMAT_VERSION = "1.0"
 MAX_USAGE_RUNS = 50

@@ -17,8 +17,10 @@ from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, Emu
 from gcsapply.emulator.credentials import EmulatorCredentials
 from gcsapply.manifest.build import load_stack
 from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
+from gcsapply.plan.model import PlanOptions
 from gcsapply.render.plan_text import compare_saved
 from gcsapply.schemas import load_schema
+from gcsapply.workspace import make_plan, open_workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "manifests"
 SENTINEL_AK = "SENTINELAK0000000001"
@@ -183,10 +185,8 @@ def test_a_saved_plan_matches_a_fresh_plan_of_the_same_inputs(stack_dir, capsys,
     saved = json.loads(out_file.read_text())
     Draft202012Validator(load_schema("plan")).validate(saved)
     assert saved["saved"]["stack_dir"] == str(stack_dir.resolve())
-    from gcsapply.plan.build import PlanOptions
-    from gcsapply.workspace import prepare_plan
-    with prepare_plan(stack_dir, PlanOptions()) as prepared:
-        assert compare_saved(saved, prepared.plan) == []
+    with open_workspace(stack_dir) as workspace:
+        assert compare_saved(saved, make_plan(workspace, PlanOptions())) == []
 
 
 def test_plan_warns_when_the_state_lock_is_held(stack_dir, capsys):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gcsapply.config import open_target, resolve_credentials, resolve_project_id, resolve_region, work_dir
+from gcsapply.config import resolve_credentials, resolve_project_id, resolve_region
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
+from gcsapply.workspace import open_target, work_dir
 
 SECRET = "SENTINEL-SECRET-0123456789"
 
