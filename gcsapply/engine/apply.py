@@ -18,6 +18,7 @@ from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.engine.calls import CallContext, perform_change
 from gcsapply.engine.launch import EnvironmentResolver
 from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
+from gcsapply.engine.report import render_counts, render_outcome_line, render_summary
 from gcsapply.engine.signals import StopSignals
 from gcsapply.engine.wait import WaitTarget, wait_for_runs
 from gcsapply.engine.waves import FAILED, NOT_STARTED, run_waves, wave_of
@@ -31,7 +32,6 @@ from gcsapply.errors import (
     UsageError,
 )
 from gcsapply.plan.build import Plan, PlanOptions
-from gcsapply.render.apply import render_counts, render_outcome_line, render_summary
 from gcsapply.render.plan_text import render_text
 from gcsapply.render.progress import Progress
 from gcsapply.workspace import Workspace, make_plan, open_workspace

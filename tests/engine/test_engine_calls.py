@@ -13,11 +13,11 @@ from gcsapply.client.api import GcsApi
 from gcsapply.engine.calls import CallContext, perform_change
 from gcsapply.engine.launch import EnvironmentResolver
 from gcsapply.engine.recorder import ApplyRecorder
+from gcsapply.engine.report import render_summary
 from gcsapply.engine.waves import FAILED, SKIPPED, SUCCEEDED, run_waves
 from gcsapply.errors import ServerError, TransportError
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
 from gcsapply.plan.build import Action, Change
-from gcsapply.render.apply import render_summary
 from gcsapply.state import Binding, Journal, State, load_state
 from gcsapply.state import journal as journal_module
 
