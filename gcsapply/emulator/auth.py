@@ -1,121 +1,29 @@
-"""Who is calling: AK/SK signatures (verified with the client's own signing functions) and
-IAM tokens (issued by ``POST /v3/auth/tokens`` on the same server, accepted as ``X-Auth-Token``).
-
-Tokens are stored as SHA-256 digests only, so they survive restarts without being on disk.
-"""
+"""Who is calling: an IAM token (``X-Auth-Token``, issued by ``POST /v3/auth/tokens`` on the same
+server) or an AK/SK signature, checked by the emulator's own verifier (:mod:`sigv`)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
-from gcsapply.client import signing
-from gcsapply.emulator.credentials import EmulatorCredentials
-from gcsapply.emulator.errors import BadSdkDate, BadSignature, BadTokenRequest, TokenInvalid, WrongPassword
-from gcsapply.emulator.rules import iso
-from gcsapply.emulator.store import Store
+from gcsapply.emulator import sigv
+from gcsapply.emulator.backend import iam
+from gcsapply.emulator.backend.state import Emulator
+from gcsapply.emulator.errors import BadSignature
 from gcsapply.emulator.wire import Request
 
-TOKEN_LIFETIME_S = 24 * 3600.0
+
+def authenticate(app: Emulator, req: Request) -> tuple[str, str]:
+    """``(project_id, principal)`` of an API request, or an APIGW 401 saying what is wrong."""
+    token = req.header("x-auth-token")
+    if token:
+        return iam.token_identity(app, token)
+    if not req.header("authorization"):
+        raise BadSignature("the request carries neither X-Auth-Token nor an AK/SK signature")
+    access = sigv.verify(req.method, req.path, req.raw_query, req.headers, req.body,
+                         lambda ak: _secret_for(app, ak), app.clock.now())
+    project_id = req.header("x-project-id")
+    if not project_id:
+        raise BadSignature("X-Project-Id is required with AK/SK authentication")
+    return project_id, access
 
 
-class Authenticator:
-    def __init__(self, store: Store, clock, credentials: EmulatorCredentials):
-        self.store = store
-        self.clock = clock
-        self.credentials = credentials
-
-    def authenticate(self, req: Request) -> tuple[str, str]:
-        """``(project_id, principal)`` of an API request, or an APIGW 401."""
-        token = req.header("x-auth-token")
-        if token:
-            return self._token_identity(token)
-        if not req.header("authorization"):
-            raise BadSignature("the request carries neither X-Auth-Token nor an AK/SK signature")
-        self._check_date(req.header("x-sdk-date"))
-        result = signing.verify_request(req.method, req.path, req.raw_query, req.headers, req.body,
-                                        self._secret_for)
-        if not result.ok:
-            raise BadSignature(result.reason)
-        project_id = req.header("x-project-id")
-        if not project_id:
-            raise BadSignature("X-Project-Id is required with AK/SK authentication")
-        return project_id, result.access
-
-    def issue_token(self, body: dict) -> tuple[str, dict]:
-        """The IAM password flow: ``(token, response body)``; WrongPassword on bad credentials."""
-        identity = _field(body, "auth", "identity")
-        user = _field(identity, "password", "user")
-        name, password = user.get("name"), user.get("password")
-        domain = _field(user, "domain").get("name")
-        if not all(isinstance(v, str) for v in (name, password, domain)):
-            raise BadTokenRequest("auth.identity.password.user needs the strings name, password "
-                                  "and domain.name")
-        methods = identity.get("methods")
-        if not isinstance(methods, list) or "password" not in methods:
-            raise BadTokenRequest("auth.identity.methods must include \"password\"")
-        creds = self.credentials
-        if (name != creds.user or domain != creds.domain
-                or not secrets.compare_digest(password.encode(), creds.password.encode())):
-            raise WrongPassword()
-        project = _field(body, "auth", "scope", "project", required=False)
-        if project.get("id"):
-            project_id = str(project["id"])
-            project_name = creds.project_name if project_id == creds.project_id else project_id
-        elif project.get("name"):
-            project_name = str(project["name"])
-            project_id = creds.project_id_for(project_name)
-        else:
-            raise BadTokenRequest("GCS needs a project-scoped token: give auth.scope.project")
-        now = self.clock.now()
-        token = "MII" + secrets.token_urlsafe(96)
-        self.store.insert("tokens", {"digest": _digest(token), "user": name, "domain": domain,
-                                     "project_id": project_id, "project_name": project_name,
-                                     "issued_at": now, "expires_at": now + TOKEN_LIFETIME_S})
-        domain_ref = {"id": creds.domain_id, "name": domain}
-        return token, {"token": {
-            "methods": ["password"], "expires_at": _iso_ms(now + TOKEN_LIFETIME_S),
-            "issued_at": _iso_ms(now), "catalog": [],
-            "project": {"id": project_id, "name": project_name, "domain": domain_ref},
-            "user": {"id": hashlib.sha256(name.encode()).hexdigest()[:32], "name": name,
-                     "domain": domain_ref, "password_expires_at": ""},
-            "roles": [{"id": "0", "name": "te_admin"}, {"id": "1", "name": "op_gated_gcs"}],
-        }}
-
-    def _token_identity(self, token: str) -> tuple[str, str]:
-        row = self.store.row("SELECT * FROM tokens WHERE digest = ?", (_digest(token),))
-        if row is None or row["expires_at"] <= self.clock.now():
-            raise TokenInvalid("the X-Auth-Token is unknown or expired")
-        return row["project_id"], row["user"]
-
-    def _check_date(self, value: str | None) -> None:
-        if not value:
-            raise BadSdkDate("X-Sdk-Date header is missing")
-        try:
-            signed_at = signing.parse_sdk_date(value)
-        except ValueError:
-            raise BadSdkDate(f"X-Sdk-Date {value!r} is not YYYYMMDDTHHMMSSZ") from None
-        if abs(self.clock.now() - signed_at) > signing.MAX_CLOCK_SKEW_S:
-            raise BadSdkDate("X-Sdk-Date is more than 15 minutes from the server clock")
-
-    def _secret_for(self, access: str) -> str | None:
-        return self.credentials.sk if access == self.credentials.ak else None
-
-
-def _field(value, *path: str, required: bool = True) -> dict:
-    """The object at ``path`` in a token request; BadTokenRequest when a step is no object."""
-    for depth, key in enumerate(path):
-        value = value.get(key) if isinstance(value, dict) else None
-        if value is None and not required:
-            return {}
-        if not isinstance(value, dict):
-            raise BadTokenRequest(f"{'.'.join(path[:depth + 1])} must be an object")
-    return value
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _iso_ms(ts: float) -> str:
-    return iso(ts).replace("Z", ".000000Z")
+def _secret_for(app: Emulator, access: str) -> str | None:
+    return app.credentials.sk if access == app.credentials.ak else None

@@ -10,7 +10,7 @@ so it can be corrected in one place when the real codes are known:
 * ``GCS.5000001`` / ``GCS.5030001`` -- injected server faults;
 * ``IAM.0101`` -- wrong user name or password on ``POST /v3/auth/tokens``.
 
-A handler raises ``SomeError("detail")``; ``error_msg`` is ``"<message>: <detail>"``.
+A handler or the backend raises ``SomeError("detail")``; ``error_msg`` is ``"<message>: <detail>"``.
 """
 
 from __future__ import annotations

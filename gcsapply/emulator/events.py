@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.emulator.rules import iso
+from gcsapply.emulator.wire import iso
 
 NORMAL, WARNING = "Normal", "Warning"
 # kind -> (elemType, type, reason, message); {name} {step} {job} {code} {detail} are filled in

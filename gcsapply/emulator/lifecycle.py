@@ -31,7 +31,6 @@ from gcsapply.emulator.stdout import exit_code, job_fails, job_stdout
 
 PENDING, RUNNING, SUCCEEDED, FAILED = "Pending", "Running", "Succeeded", "Failed"
 CANCELLING, CANCELLED, RETRYING = "Cancelling", "Cancelled", "Retrying"
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
 # every status the SDK reference knows, for runs, steps and sub-jobs alike (tables 3-18 to 3-21)
 ALL_STATUSES = (PENDING, RUNNING, CANCELLING, "ForceCancelling", RETRYING, SUCCEEDED, FAILED,
                 CANCELLED)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import unquote
 
-from gcsapply.emulator import handlers_control as ctl
-from gcsapply.emulator import handlers_cromwell as crw
-from gcsapply.emulator import handlers_environments as env
-from gcsapply.emulator import handlers_executions as exe
-from gcsapply.emulator import handlers_monitoring as mon
-from gcsapply.emulator import handlers_tools as tool
-from gcsapply.emulator import handlers_workflows as wf
 from gcsapply.emulator.errors import MethodNotAllowed, UnknownRoute
+from gcsapply.emulator.handlers import control as ctl
+from gcsapply.emulator.handlers import cromwell as crw
+from gcsapply.emulator.handlers import environments as env
+from gcsapply.emulator.handlers import executions as exe
+from gcsapply.emulator.handlers import monitoring as mon
+from gcsapply.emulator.handlers import tools as tool
+from gcsapply.emulator.handlers import workflows as wf
 
 API, IAM, CONTROL = "api", "iam", "control"
 

@@ -16,8 +16,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from gcsapply.client.signing import parse_query_string
-from gcsapply.emulator.app import Emulator, OffsetClock, Settings
+from gcsapply.emulator.auth import authenticate
+from gcsapply.emulator.backend.state import Emulator, OffsetClock, Settings
 from gcsapply.emulator.credentials import EmulatorCredentials
 from gcsapply.emulator.errors import (
     BodyTooLarge,
@@ -30,7 +30,7 @@ from gcsapply.emulator.errors import (
 from gcsapply.emulator.faults import FAULT_429, FAULT_500, FAULT_503, FAULT_DROP, FAULT_SLOW_500, SLOW_500_DELAY_S
 from gcsapply.emulator.routes import API, CONTROL, IAM, Route, match_route
 from gcsapply.emulator.store import Store
-from gcsapply.emulator.wire import Request, Response
+from gcsapply.emulator.wire import Request, Response, parse_query_string
 
 log = logging.getLogger("gcsapply.emulator")
 MAX_BODY_BYTES = 12 * 1024 * 1024
@@ -128,7 +128,7 @@ def serve_request(app: Emulator, route: Route, req: Request) -> Response:
     if route.kind == IAM:
         return route.handler(app, req)
     assert route.kind == API
-    req.project_id, req.principal = app.auth.authenticate(req)
+    req.project_id, req.principal = authenticate(app, req)
     settings = app.settings
     is_write = req.method != "GET"
     limit = settings.writes_per_minute if is_write else settings.reads_per_minute

@@ -139,7 +139,7 @@ class Store:
         self.execute("INSERT OR IGNORE INTO tenants (project_id, seeded_at) VALUES (?, ?)",
                      (project_id, at))
 
-    # --- scoped look-ups shared by the handlers ------------------------------------------------
+    # --- scoped look-ups shared by the backend -------------------------------------------------
     def get(self, table: str, project_id: str, record_id: str, *, public: bool = False) -> dict | None:
         """A record of ``project_id`` (or a public one when ``public``), by id."""
         if public:

@@ -1,11 +1,14 @@
-"""Requests and responses as plain data, between the HTTP server and the handlers."""
+"""Requests and responses as plain data, between the HTTP server and the handlers, and how
+values look on the wire: decoded query strings and ``YYYY-MM-DDThh:mm:ssZ`` timestamps."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email.parser import BytesParser
 from email.policy import HTTP
+from urllib.parse import parse_qsl
 
 from gcsapply.emulator.errors import BadBody
 
@@ -101,3 +104,15 @@ class Response:
     @classmethod
     def raw(cls, status: int, body: bytes, content_type: str, headers: dict | None = None) -> "Response":
         return cls(status, body, content_type=content_type, headers=dict(headers or {}))
+
+
+def parse_query_string(raw: str) -> list[tuple[str, str]]:
+    """Decoded ``(name, value)`` pairs of a raw query string, in order, blank values kept."""
+    return parse_qsl(raw or "", keep_blank_values=True)
+
+
+def iso(ts: float | None) -> str:
+    """``YYYY-MM-DDThh:mm:ssZ`` as in the reference's examples ("" for no time)."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

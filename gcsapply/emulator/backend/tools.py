@@ -1,35 +1,26 @@
-"""Tools T1-T5 (the tool list's odd double nesting included)."""
+"""Tools T1-T5: unique ``name:version`` per project, the field rules of create and update, public
+tools read-only."""
 
 from __future__ import annotations
 
 import re
 import uuid
 
-from gcsapply.emulator.app import Emulator
+from gcsapply.emulator.backend.state import Emulator
 from gcsapply.emulator.errors import BadField, PublicReadOnly, ToolExists, ToolNotFound
-from gcsapply.emulator.rules import (
-    TOOL_VERSION,
-    VENDOR_FORBIDDEN,
-    check_name,
-    check_strings,
-    check_text,
-    choice_arg,
-    iso,
-    page,
-    parse_paging,
-)
-from gcsapply.emulator.wire import Request, Response
+from gcsapply.emulator.rules import TOOL_VERSION, VENDOR_FORBIDDEN, check_name, check_strings, check_text, page
 
 CATEGORIES = ("others", "qualitycontrol", "basic", "gatk", "callvariant", "environment")
 TYPES = ("container", "spark")
+SCOPES = ("domain", "public")
+UPDATABLE = ("description", "version", "vendor", "image", "instruction", "cpu", "memory",
+             "command", "category", "scope")
 _CPU = re.compile(r"^([0-9]+(?:\.[0-9]+)?)C$")
 _MEMORY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)G$")
-_UPDATABLE = ("description", "version", "vendor", "image", "instruction", "cpu", "memory",
-              "command", "category", "scope")
 
 
-def create_tool(app: Emulator, req: Request) -> Response:
-    body = req.json()
+def create_tool(app: Emulator, project_id: str, body: dict) -> str:
+    """T1: the id of the new tool."""
     name = check_name(body.get("name"), "name", 64)
     fields = _tool_fields(body, {"version": "", "category": "others", "cpu": "2C", "memory": "8G",
                                  "vendor": app.credentials.domain, "type": "container"},
@@ -37,24 +28,22 @@ def create_tool(app: Emulator, req: Request) -> Response:
     now = app.clock.now()
     tool_id = str(uuid.uuid4())
     with app.store.transaction():
-        if app.store.row("SELECT id FROM tools WHERE project_id = ? AND name = ? AND version = ?",
-                         (req.project_id, name, fields["version"])):
+        if _find(app, project_id, name, fields["version"]):
             raise ToolExists(f"{name}:{fields['version']}")
         version, category = fields.pop("version"), fields.pop("category")
         fields.update(domain=app.credentials.domain, domain_id=app.credentials.domain_id)
-        app.store.insert("tools", {"id": tool_id, "project_id": req.project_id, "name": name,
+        app.store.insert("tools", {"id": tool_id, "project_id": project_id, "name": name,
                                    "version": version, "scope": "domain", "category": category,
                                    "created_at": now, "updated_at": now, "doc": fields})
-    return Response.json(201, {"id": tool_id})
+    return tool_id
 
 
-def update_tool(app: Emulator, req: Request) -> Response:
-    tool = _get(app, req, writable=True)
-    body = req.json()
-    unknown = sorted(set(body) - set(_UPDATABLE))
+def update_tool(app: Emulator, project_id: str, tool: dict, body: dict) -> None:
+    """T3: only the ``UPDATABLE`` fields; blank values leave a field unchanged."""
+    unknown = sorted(set(body) - set(UPDATABLE))
     if unknown:
         raise BadField(f"field(s) {', '.join(unknown)} cannot be updated; updatable: "
-                       f"{', '.join(_UPDATABLE)}")
+                       f"{', '.join(UPDATABLE)}")
     given = {k: v for k, v in body.items() if v not in (None, "")}
     if given.get("scope", "domain") != "domain":
         raise PublicReadOnly("only GCS can publish tools")
@@ -63,60 +52,50 @@ def update_tool(app: Emulator, req: Request) -> Response:
     fields = _tool_fields({**current, **given}, current, image_max=128)
     version, category = fields.pop("version"), fields.pop("category")
     with app.store.transaction():
-        if version != tool["version"] and app.store.row(
-                "SELECT id FROM tools WHERE project_id = ? AND name = ? AND version = ?",
-                (req.project_id, tool["name"], version)):
+        if version != tool["version"] and _find(app, project_id, tool["name"], version):
             raise ToolExists(f"{tool['name']}:{version}")
         app.store.update("tools", "id", tool["id"], {
             "version": version, "category": category, "updated_at": app.clock.now(),
             "doc": {**tool["doc"], **fields}})
-    return Response.json(200, {"id": tool["id"]})
 
 
-def delete_tool(app: Emulator, req: Request) -> Response:
-    tool = _get(app, req, writable=True)
+def delete_tool(app: Emulator, tool: dict) -> None:
+    """T2."""
     app.store.delete("tools", tool["id"])
-    return Response.empty(204)
 
 
-def get_tool(app: Emulator, req: Request) -> Response:
-    return Response.json(200, tool_view(_get(app, req)))
+def get_tool(app: Emulator, project_id: str, tool_id: str, *, writable: bool = False) -> dict:
+    """A tool of the project or a public one; ``writable`` refuses public ones."""
+    row = app.store.get("tools", project_id, tool_id, public=True)
+    if row is None:
+        raise ToolNotFound(f"no tool {tool_id}")
+    if writable and row["scope"] == "public":
+        raise PublicReadOnly(f"tool {row['name']}:{row['version']} is public")
+    return row
 
 
-def list_tools(app: Emulator, req: Request) -> Response:
-    start, limit = parse_paging(req.arg("offset"), req.arg("limit"))
-    scope = choice_arg(req.arg("scope"), "scope", ("domain", "public"), default="domain")
+def list_tools(app: Emulator, project_id: str, *, scope: str, name: str | None,
+               whole_name: str | None, category: str, start: int, limit: int | None) -> list[dict]:
+    """T5: the page of the project's (``scope`` domain) or the public tools, by name and version;
+    ``name`` matches a substring, ``whole_name`` the whole name."""
     sql, args = ("SELECT * FROM tools WHERE scope = 'public'", []) if scope == "public" else (
-        "SELECT * FROM tools WHERE project_id = ? AND scope = 'domain'", [req.project_id])
-    if req.arg("name"):
-        sql, args = sql + " AND instr(name, ?) > 0", args + [req.arg("name")]
-    if req.arg("whole_name"):
-        sql, args = sql + " AND name = ?", args + [req.arg("whole_name")]
-    category = choice_arg(req.arg("category"), "category", CATEGORIES)
+        "SELECT * FROM tools WHERE project_id = ? AND scope = 'domain'", [project_id])
+    if name:
+        sql, args = sql + " AND instr(name, ?) > 0", args + [name]
+    if whole_name:
+        sql, args = sql + " AND name = ?", args + [whole_name]
     if category:
         sql, args = sql + " AND category = ?", args + [category]
-    rows = app.store.rows(sql + " ORDER BY name, version, seq", args)
-    return Response.json(200, {"tools": [{"tool": [tool_view(r) for r in
-                                                   page(rows, start, limit)]}]})
+    return page(app.store.rows(sql + " ORDER BY name, version, seq", args), start, limit)
 
 
-def tool_view(row: dict) -> dict:
-    doc = row["doc"]
-    return {
-        "guid": row["id"], "name": row["name"], "description": doc.get("description", ""),
-        "project_id": row["project_id"], "version": row["version"], "scope": row["scope"],
-        "domain": doc.get("domain", ""), "domain_id": doc.get("domain_id", ""),
-        "vendor": doc.get("vendor", ""), "image": doc.get("image", ""),
-        "create_at": iso(row["created_at"]), "update_at": iso(row["updated_at"]),
-        "category": row["category"], "instruction": doc.get("instruction", ""),
-        "cpu": doc.get("cpu", ""), "memory": doc.get("memory", ""), "command": doc.get("command", ""),
-        "logo": doc.get("logo", ""), "type": doc.get("type", "container"),
-        "enterprise_project": {"id": doc.get("enterprise_project_id", "0"), "name": "default"},
-    }
+def _find(app: Emulator, project_id: str, name: str, version: str) -> dict | None:
+    return app.store.row("SELECT id FROM tools WHERE project_id = ? AND name = ? AND version = ?",
+                         (project_id, name, version))
 
 
 def _tool_fields(body: dict, defaults: dict, *, image_max: int) -> dict:
-    check_strings(body, _UPDATABLE + ("type", "logo", "new_category", "enterprise_project_id"))
+    check_strings(body, UPDATABLE + ("type", "logo", "new_category", "enterprise_project_id"))
     value = {k: body.get(k) if body.get(k) not in (None, "") else defaults.get(k, "")
              for k in ("version", "category", "cpu", "memory", "vendor", "type", "image",
                        "description", "instruction", "command", "logo")}
@@ -143,12 +122,3 @@ def _tool_fields(body: dict, defaults: dict, *, image_max: int) -> dict:
     check_text(value["instruction"], "instruction", forbidden=VENDOR_FORBIDDEN)
     value["version"] = version
     return value
-
-
-def _get(app: Emulator, req: Request, *, writable: bool = False) -> dict:
-    row = app.store.get("tools", req.project_id, req.params["tool_id"], public=True)
-    if row is None:
-        raise ToolNotFound(f"no tool {req.params['tool_id']}")
-    if writable and row["scope"] == "public":
-        raise PublicReadOnly(f"tool {row['name']}:{row['version']} is public")
-    return row

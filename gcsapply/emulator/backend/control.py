@@ -1,66 +1,31 @@
-"""The control API apart from the emulated one (``/_emulator/*``) and the IAM token endpoint."""
+"""The control API's rules (``/_emulator/*``): moving the clock, and bulk-loading workflows and
+runs for benchmarks in one transaction with no per-run round trip."""
 
 from __future__ import annotations
 
 import math
-import time
 import uuid
 
-from gcsapply.emulator.app import Emulator, OffsetClock
-from gcsapply.emulator.credentials import EMBEDDED_PROJECT_ID
-from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNotFound
-from gcsapply.emulator.handlers_workflows import validate_template
-from gcsapply.emulator.lifecycle import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
-from gcsapply.emulator.rules import check_name, iso
-from gcsapply.emulator.runs import (
+from gcsapply.emulator.backend.executions import (
     check_execution_name,
     check_inputs,
-    check_integer,
     execution_record,
     insert_runs,
     launch_settings,
 )
-from gcsapply.emulator.wire import Request, Response
+from gcsapply.emulator.backend.state import Emulator, OffsetClock
+from gcsapply.emulator.backend.workflows import find_workflow, validate_template
+from gcsapply.emulator.credentials import EMBEDDED_PROJECT_ID
+from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNotFound
+from gcsapply.emulator.lifecycle import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
+from gcsapply.emulator.rules import check_integer, check_name
 
 SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 SEED_BACKDATE_S = 86_400.0
 
 
-def issue_token(app: Emulator, req: Request) -> Response:
-    token, body = app.auth.issue_token(req.json())
-    return Response.json(201, body, headers={"X-Subject-Token": token})
-
-
-def reset(app: Emulator, req: Request) -> Response:
-    app.reset()
-    return Response.json(200, {"reset": True})
-
-
-def put_faults(app: Emulator, req: Request) -> Response:
-    settings = app.configure(req.json())
-    return Response.json(200, vars(settings))
-
-
-def get_faults(app: Emulator, req: Request) -> Response:
-    return Response.json(200, vars(app.settings))
-
-
-def get_stats(app: Emulator, req: Request) -> Response:
-    return Response.json(200, app.stats())
-
-
-def delete_stats(app: Emulator, req: Request) -> Response:
-    app.reset_stats()
-    return Response.empty(204)
-
-
-def get_clock(app: Emulator, req: Request) -> Response:
-    now = app.clock.now()
-    return Response.json(200, {"now": now, "iso": iso(now)})
-
-
-def advance_clock(app: Emulator, req: Request) -> Response:
-    seconds = req.json().get("advance_s")
+def advance_clock(app: Emulator, seconds) -> None:
+    """Move the clock forward; a served emulator keeps the offset across restarts."""
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not math.isfinite(seconds) or seconds < 0):
         raise BadField("advance_s must be a finite number of seconds >= 0")
@@ -69,11 +34,10 @@ def advance_clock(app: Emulator, req: Request) -> Response:
     app.clock.advance(float(seconds))
     if isinstance(app.clock, OffsetClock):
         app.store.set_meta("clock_offset", repr(app.clock.offset))
-    return get_clock(app, req)
 
 
-def seed(app: Emulator, req: Request) -> Response:
-    """Bulk-load workflows and runs for benchmarks (one transaction, no per-run round trip).
+def seed(app: Emulator, body: dict) -> tuple[str, dict[str, str], int]:
+    """Bulk-load workflows and runs: ``(project_id, {workflow name: id}, runs inserted)``.
 
     Body: ``{"project_id", "workflows": [{"name", "template", "description"?}],
     "executions": {"count", "workflow", "name_prefix", "start_index", "names", "labels",
@@ -82,8 +46,6 @@ def seed(app: Emulator, req: Request) -> Response:
     Failed and Cancelled runs are backdated a day, Running ones just started, Pending ones just
     created. All groups go in as one transaction.
     """
-    started = time.perf_counter()
-    body = req.json()
     project_id = str(body.get("project_id") or EMBEDDED_PROJECT_ID)
     app.ensure_tenant(project_id)
     now = app.clock.now()
@@ -94,10 +56,7 @@ def seed(app: Emulator, req: Request) -> Response:
     groups = [groups] if isinstance(groups, dict) else groups
     records = [r for group in groups for r in _seed_executions(app, project_id, group, now)]
     insert_runs(app, records)
-    count = len(records)
-    return Response.json(201, {"project_id": project_id, "workflows": workflow_ids,
-                               "executions": count,
-                               "seconds": round(time.perf_counter() - started, 3)})
+    return project_id, workflow_ids, len(records)
 
 
 def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> str:
@@ -106,8 +65,7 @@ def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> st
     if not isinstance(content, str):
         raise MissingField(f"workflows[{name}].template must be the template text")
     validate_template(content.encode("utf-8"), f"{name}.yaml")
-    row = app.store.row("SELECT id FROM workflows WHERE project_id = ? AND name = ?",
-                        (project_id, name))
+    row = find_workflow(app, project_id, name)
     if row:
         return row["id"]
     workflow_id = str(uuid.uuid4())
@@ -137,8 +95,7 @@ def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) ->
     workflow_name = group.get("workflow")
     if not isinstance(workflow_name, str):
         raise MissingField("executions.workflow must name a workflow")
-    workflow = app.store.row("SELECT * FROM workflows WHERE project_id = ? AND name = ?",
-                             (project_id, workflow_name))
+    workflow = find_workflow(app, project_id, workflow_name)
     if workflow is None:
         raise WorkflowNotFound(f"seed: no workflow named {workflow_name!r}")
     prefix = str(group.get("name_prefix") or f"{workflow['name']}-run-")

@@ -1,4 +1,6 @@
-"""The emulator's core object: settings, store, clock, caches -- what every handler gets."""
+"""The emulator's state: settings, store, clock, counters and caches -- the ``app`` that every
+handler and backend function takes first. Also what a new tenant gets the first time its
+project is seen, and the pure caches of parsed templates, expanded graphs and run snapshots."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, fields
 
 from gcsapply.clock import SystemClock
-from gcsapply.emulator.auth import Authenticator
 from gcsapply.emulator.credentials import EmulatorCredentials
 from gcsapply.emulator.errors import BadField
 from gcsapply.emulator.faults import FaultInjector
@@ -69,7 +70,7 @@ class OffsetClock:
 
 
 class Emulator:
-    """State shared by the handlers. Thread-safe: the store locks, caches lock."""
+    """State shared by the handlers and the backend. Thread-safe: the store locks, caches lock."""
 
     def __init__(self, store: Store, clock, credentials: EmulatorCredentials, settings: Settings):
         self.store = store
@@ -77,7 +78,6 @@ class Emulator:
         self.credentials = credentials
         self.initial_settings = settings
         self.settings = settings
-        self.auth = Authenticator(store, clock, credentials)
         self.limiter = SlidingWindowLimiter()
         self.faults = FaultInjector(settings.fault_rate, settings.fault_seed)
         self._stats: Counter = Counter()
