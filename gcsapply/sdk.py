@@ -9,8 +9,9 @@ and headers of the last page). Auth (AK/SK signing or an IAM token) lives on the
 Endpoint: the ``endpoint=`` keyword, else ``GCSAPPLY_ENDPOINT``, else
 ``https://gcs.<region>.myhuaweicloud.com``. IAM tokens come from
 ``https://iam.<region>.myhuaweicloud.com/v3/auth/tokens``, or ``<endpoint>/v3/auth/tokens`` for
-a custom endpoint. The Cromwell and monitoring REST paths are not public in GCS; these use the
-gcsapply emulator's paths.
+a custom endpoint (the URL rules and the default region are :mod:`gcsapply.config`'s). The
+Cromwell and monitoring REST paths are not public in GCS; these use the gcsapply emulator's
+paths.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ from pathlib import Path
 
 import requests
 
-from gcsapply.client.api import cromwell_parts, flatten_tools, iterate_pages, path_id, usage_query, workflow_parts
+from gcsapply.client.api import (
+    cromwell_parts,
+    execution_guid,
+    flatten_tools,
+    iterate_pages,
+    path_id,
+    usage_query,
+    workflow_parts,
+)
 from gcsapply.client.auth import AkSkAuth, TokenAuth
 from gcsapply.client.session import GcsSession
+from gcsapply.config import DEFAULT_REGION, iam_url, region_url
 from gcsapply.errors import ApiError, ConfigError, TransportError
 
-DEFAULT_REGION = "cn-north-4"
 ENDPOINT_ENV = "GCSAPPLY_ENDPOINT"
 SDK_PAGE_SIZE = 100
 
@@ -59,9 +68,8 @@ class _Client:
                             project_name=None):
         """Username/password (IAM token) credentials; ``project_name`` defaults to ``region``."""
         endpoint, custom = self._resolve_endpoint(region)
-        iam_url = (f"{endpoint}/v3/auth/tokens" if custom
-                   else f"https://iam.{region}.myhuaweicloud.com/v3/auth/tokens")
-        auth = TokenAuth(iam_url, username, password, domain_name, project_name=project_name or region,
+        token_url = iam_url(endpoint_url=endpoint) if custom else iam_url(region=region)
+        auth = TokenAuth(token_url, username, password, domain_name, project_name=project_name or region,
                          project_id=project_id or None, verify=self._verify, timeout=self._timeout,
                          clock=self._clock)
         self._connect(endpoint, auth, region, project_id, project_name)
@@ -86,7 +94,7 @@ class _Client:
         custom = self._endpoint or os.environ.get(ENDPOINT_ENV)
         if custom:
             return custom.rstrip("/"), True
-        return f"https://gcs.{region}.myhuaweicloud.com", False
+        return region_url(region), False
 
     def _connect(self, endpoint, auth, region, project_id, project_name) -> None:
         self.close()
@@ -196,7 +204,7 @@ class GCSClient(_Client):
 
     def get_executions(self, priority_sort=""):
         """Every execution; ``priority_sort``: "" (newest first), "desc" or "asc"."""
-        return self._list("/v1/executions", "executions", _guid,
+        return self._list("/v1/executions", "executions", execution_guid,
                           lambda items: {"executions": items, "total_num": len(items)},
                           {"priority_sort": priority_sort or None})
 
@@ -255,7 +263,7 @@ class CromwellClient(_Client):
 
     def get_executions(self, name="", status="", workflow_name=""):
         filters = {"name": name or None, "status": status or None, "workflow_name": workflow_name or None}
-        return self._list("/v1/cromwell/executions", "executions", _guid,
+        return self._list("/v1/cromwell/executions", "executions", execution_guid,
                           lambda items: {"executions": items, "total_num": len(items)}, filters)
 
     def delete_executions(self, execution_ids=[]):
@@ -324,8 +332,3 @@ def _rebuild(last: requests.Response, document: dict) -> requests.Response:
     response.headers["Content-Length"] = str(len(response._content))
     response.headers["Content-Type"] = "application/json;charset=UTF-8"
     return response
-
-
-def _guid(item: dict):
-    execution = item.get("execution") if isinstance(item, dict) else None
-    return execution.get("guid") if isinstance(execution, dict) else None

@@ -101,7 +101,7 @@ class GcsApi:
         """Items ``{execution, object, status, enterprise_project}``, deduplicated by guid."""
         filters = {"name": name, "status": status, "workflow_name": workflow_name,
                    "batch_name": batch_name, "priority_sort": priority_sort or None}
-        return self._pages("/v1/executions", "executions", _execution_guid, filters, page_size,
+        return self._pages("/v1/executions", "executions", execution_guid, filters, page_size,
                            total_key="total_num")
 
     def get_execution(self, execution_id: str) -> dict:
@@ -170,7 +170,7 @@ class GcsApi:
     def cromwell_list(self, name: str | None = None, status: str | None = None,
                       workflow_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[dict]:
         filters = {"name": name, "status": status, "workflow_name": workflow_name}
-        return self._pages("/v1/cromwell/executions", "executions", _execution_guid, filters, page_size,
+        return self._pages("/v1/cromwell/executions", "executions", execution_guid, filters, page_size,
                            total_key="total_num")
 
     def cromwell_stop(self, execution_id: str) -> dict:
@@ -294,6 +294,7 @@ def usage_query(running: bool, show_datapoints: bool) -> dict:
     return {"state": "running" if running else "finished", "show_datapoints": bool(show_datapoints)}
 
 
-def _execution_guid(item: dict) -> str | None:
+def execution_guid(item: dict) -> str | None:
+    """The id of an executions list item ``{"execution": {"guid": ...}, ...}`` (None if absent)."""
     execution = item.get("execution") if isinstance(item, dict) else None
     return execution.get("guid") if isinstance(execution, dict) else None

@@ -1,5 +1,8 @@
 """What one change does against GCS, and how an unknown outcome is resolved (DESIGN §5).
 
+What an update sends is decided from the change's typed ``desired`` spec and ``live`` object
+(:mod:`gcsapply.engine.updates`), never from the rendered diff.
+
 Every mutating call is journaled before it is sent and after its outcome is known. A create or
 an operate whose outcome is unknown (:class:`TransportError`, :class:`ServerError`) is never
 sent again blindly: the run or workflow is first looked up by its exact name (and, for runs, our
@@ -16,14 +19,19 @@ import dataclasses
 import threading
 from dataclasses import dataclass, field
 
-from gcsapply.engine.launch import execution_body
+from gcsapply.client.api import GcsApi, execution_guid
+from gcsapply.clock import ManualClock, SystemClock
+from gcsapply.engine.launch import EnvironmentResolver, execution_body
+from gcsapply.engine.recorder import ApplyRecorder
+from gcsapply.engine.updates import priority_to_update, template_to_upload, workflow_fields_to_update
 from gcsapply.engine.waves import FAILED, NOT_STARTED, SUCCEEDED, Outcome
 from gcsapply.errors import ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError, TransportError
 from gcsapply.live.lookup import find_execution, find_workflow, run_priority, run_status
+from gcsapply.live.model import ACTIVE, CANCELLED, DELETING, LiveExecution, listed_execution
+from gcsapply.live.model import FAILED as RUN_FAILED
+from gcsapply.plan.model import Change
 
 UNKNOWN_OUTCOME = (TransportError, ServerError)
-ACTIVE = frozenset({"Pending", "Running", "Retrying"})
-CANCELLING = frozenset({"Cancelling", "ForceCancelling", "Cancelled"})
 MAX_ATTEMPTS = 4  # sends of one call, each after a lookup showed the previous did not land
 
 
@@ -31,12 +39,12 @@ MAX_ATTEMPTS = 4  # sends of one call, each after a lookup showed the previous d
 class CallContext:
     """What every change needs: the API, the journal, and ids learnt during this apply."""
 
-    api: object
-    recorder: object  # gcsapply.engine.recorder.ApplyRecorder: begin/end/record
+    api: GcsApi
+    recorder: ApplyRecorder
     stack_name: str
-    clock: object
+    clock: SystemClock | ManualClock
     stop: threading.Event
-    environments: object  # gcsapply.engine.launch.EnvironmentResolver
+    environments: EnvironmentResolver
     workflow_gcs_names: dict = field(default_factory=dict)  # metadata.name -> current GCS name
     workflow_ids: dict = field(default_factory=dict)  # workflow GCS name -> id
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,7 +63,7 @@ class _Unresolved(Exception):
     """The last send's outcome stayed unknown after every attempt."""
 
 
-def perform_change(change, ctx: CallContext) -> Outcome:
+def perform_change(change: Change, ctx: CallContext) -> Outcome:
     """Carry out one change; any error becomes a FAILED (or NOT_STARTED) outcome."""
     handler = HANDLERS.get((str(change.kind).lower(), str(change.action)))
     if handler is None:
@@ -102,9 +110,8 @@ def _replace_workflow(change, ctx: CallContext) -> Outcome:
 
 def _update_workflow(change, ctx: CallContext) -> Outcome:
     spec = change.desired
-    paths = {diff.path.split(".")[0].split("[")[0] for diff in change.diff}
-    resource = {key: getattr(spec, key) for key in ("description", "vendor") if key in paths}
-    content = spec.template_bytes if paths & {"template", "digest"} else None
+    resource = workflow_fields_to_update(spec, change.live)
+    content = spec.template_bytes if template_to_upload(spec, change.live) else None
     if not resource and content is None:
         ctx.recorder.record(change)
         return _done(change, change.gcs_id, "state only")
@@ -142,7 +149,7 @@ def _create_execution(change, ctx: CallContext) -> Outcome:
 
     def landed():
         found = find_execution(ctx.api, change.gcs_name, labels)
-        return (found.get("execution") or {}).get("guid") if found else None
+        return execution_guid(found) if found else None
 
     gcs_id, adopted = _send_resolving(change, ctx, "create_execution",
                                       lambda: ctx.api.create_execution(body), landed,
@@ -152,20 +159,19 @@ def _create_execution(change, ctx: CallContext) -> Outcome:
 
 
 def _update_execution(change, ctx: CallContext) -> Outcome:
-    paths = {diff.path for diff in change.diff}
-    if "priority" not in paths:
+    priority = priority_to_update(change.desired, change.live)
+    if priority is None:
         ctx.recorder.record(change)
         return _done(change, change.gcs_id, "state only")
-    priority = change.desired.priority
     _operate(change, ctx, "update", priority,
              took_effect=lambda item: run_priority(item) == priority)
     return _done(change, change.gcs_id, f"priority set to {priority}")
 
 
 def _retry_execution(change, ctx: CallContext) -> Outcome:
-    before = run_status(change.live)
+    before = change.live.status if change.live else None
     _operate(change, ctx, "retry", _priority(change),
-             took_effect=lambda item: run_status(item) not in ("Failed", "Cancelled")
+             took_effect=lambda item: run_status(item) not in (RUN_FAILED, CANCELLED)
              or _updated_since(item, change.live))
     return _done(change, change.gcs_id, f"retried (was {before})" if before else "retried")
 
@@ -178,7 +184,7 @@ def _cancel_execution(change, ctx: CallContext) -> Outcome:
 
 
 def _delete_execution(change, ctx: CallContext) -> Outcome:
-    if run_status(change.live) in ACTIVE:
+    if change.live is not None and change.live.status in ACTIVE:
         _operate(change, ctx, "cancel", _priority(change), final=False, accept_refusal=True,
                  took_effect=lambda item: run_status(item) not in ACTIVE)
 
@@ -191,7 +197,7 @@ def _delete_execution(change, ctx: CallContext) -> Outcome:
 
     def landed():
         found = find_execution(ctx.api, change.gcs_name, None, gcs_id=change.gcs_id)
-        gone = found is None or run_status(found) == "Deleting"
+        gone = found is None or run_status(found) == DELETING
         return change.gcs_id if gone else None
 
     _send_resolving(change, ctx, "delete_execution", send, landed)
@@ -322,22 +328,20 @@ def _workflow_id_for(spec, ctx: CallContext) -> str:
 
 
 def _priority(change) -> int:
-    if change.desired is not None and getattr(change.desired, "priority", None) is not None:
+    """The manifest's priority, else (a run removed from the manifests) the run's own."""
+    if change.desired is not None:
         return change.desired.priority
-    return run_priority(change.live) or 0
+    return change.live.priority if change.live is not None else 0
 
 
 def _timeout(change) -> int | None:
-    """The run's timeout, sent along so an operate does not reset it to the default."""
-    if change.desired is not None and getattr(change.desired, "timeout", None) is not None:
-        return change.desired.timeout
-    return ((change.live or {}).get("execution") or {}).get("timeout")
+    """The manifest's timeout, sent along so an operate does not reset it to the default."""
+    return change.desired.timeout if change.desired is not None else None
 
 
-def _updated_since(item, live) -> bool:
-    def stamp(record):
-        return ((record or {}).get("execution") or {}).get("update_at")
-    return stamp(item) is not None and stamp(item) != stamp(live)
+def _updated_since(item: dict, live: LiveExecution | None) -> bool:
+    stamp = listed_execution(item).get("update_at")
+    return stamp is not None and stamp != (live.update_at if live is not None else None)
 
 
 def _describe(exc) -> str:

@@ -2,7 +2,8 @@
 
 :class:`ApplyRecorder` wraps :class:`gcsapply.state.Journal` for the engine's worker threads:
 one fsynced ``begin`` line before each mutating call and one ``end`` line after it, the end of
-a change's last call carrying the state updates (:func:`gcsapply.state.entries.state_updates`).
+a change's last call carrying the state updates
+(:func:`gcsapply.engine.record_changes.state_updates`).
 ``state.json`` is compacted every 100 entries, every 5 seconds and at close — under the same
 lock as the appends, so compaction never loses a line.
 
@@ -19,10 +20,12 @@ import threading
 import uuid
 from pathlib import Path
 
+from gcsapply.client.api import execution_guid
+from gcsapply.engine.record_changes import state_updates
 from gcsapply.live.lookup import find_execution, find_workflow, run_status
+from gcsapply.live.model import DELETING, LiveExecution
 from gcsapply.plan.model import Action, Change
 from gcsapply.state import Journal, State, compact
-from gcsapply.state.entries import state_updates
 
 COMPACT_EVERY_ENTRIES = 100
 COMPACT_EVERY_SECONDS = 5.0
@@ -43,7 +46,7 @@ class ApplyRecorder:
         self._last_compaction = clock.monotonic()
         self.entries_written = 0
 
-    def begin(self, change, call: str, **extra) -> str:
+    def begin(self, change: Change, call: str, **extra) -> str:
         """Journal the intent to send ``call`` for ``change``; returns the entry id."""
         entry_id = uuid.uuid4().hex
         self._append({"phase": "begin", "id": entry_id, "address": change.address,
@@ -52,7 +55,7 @@ class ApplyRecorder:
                       "at": self.clock.now(), **extra})
         return entry_id
 
-    def end(self, entry_id: str | None, change, *, ok: bool, gcs_id: str | None = None,
+    def end(self, entry_id: str | None, change: Change, *, ok: bool, gcs_id: str | None = None,
             final: bool = True, workflow_id: str | None = None, **extra) -> None:
         """Journal the outcome; the end of a change's last successful call updates state."""
         entry = {"phase": "end", "id": entry_id or uuid.uuid4().hex, "address": change.address,
@@ -70,7 +73,7 @@ class ApplyRecorder:
                             self.resources[address] = resource
             self._append_locked(entry)
 
-    def record(self, change, *, gcs_id: str | None = None) -> None:
+    def record(self, change: Change, *, gcs_id: str | None = None) -> None:
         """A change that makes no call (noop adoption, forget, policy-only update).
 
         Journaled only when state learns something: an unchanged stack of 10,000 runs writes
@@ -132,7 +135,7 @@ def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: st
     if call == "create_execution":
         labels = entry.get("labels") or (spec.gcs_labels(stack_name) if spec else None)
         found = find_execution(api, name, labels)
-        gcs_id = (found or {}).get("execution", {}).get("guid") if found else None
+        gcs_id = execution_guid(found) if found else None
         recorder.end(entry.get("id"), change, ok=found is not None, gcs_id=gcs_id,
                      final=spec is not None, workflow_id=entry.get("workflow_id"),
                      resolved="adopted" if found else "absent")
@@ -148,7 +151,7 @@ def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: st
     if call.startswith("delete_"):
         if call == "delete_execution":
             found = find_execution(api, name, None, gcs_id=entry.get("gcs_id"))
-            gone = found is None or run_status(found) == "Deleting"
+            gone = found is None or run_status(found) == DELETING
         else:
             gone = find_workflow(api, name, gcs_id=entry.get("gcs_id")) is None
         recorder.end(entry.get("id"), change, ok=gone, gcs_id=entry.get("gcs_id"), final=gone,
@@ -159,7 +162,8 @@ def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: st
         # Whether the retry landed cannot always be told apart from a fast new failure; it
         # counts as an attempt either way, so an interrupted retry never adds a run.
         found = find_execution(api, name, None, gcs_id=entry.get("gcs_id"))
-        recorder.end(entry.get("id"), dataclasses.replace(change, live=found),
+        live = LiveExecution.from_item(found) if found else None
+        recorder.end(entry.get("id"), dataclasses.replace(change, live=live),
                      ok=found is not None, gcs_id=entry.get("gcs_id"),
                      final=found is not None and spec is not None, resolved="counted")
         return f"{address}: an interrupted retry of {name} counts as an attempt"

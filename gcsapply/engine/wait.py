@@ -13,7 +13,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gcsapply.client.api import execution_guid
 from gcsapply.errors import UsageError
+from gcsapply.live.model import MISSING, SUCCEEDED, UNKNOWN, jobs_progress, listed_execution
 from gcsapply.render.progress import RunView
 
 DEFAULT_POLL_SECONDS = 10.0
@@ -41,7 +43,7 @@ class WaitResult:
     @property
     def unsuccessful(self) -> list[RunView]:
         """Runs that ended Failed or Cancelled, or vanished from the listing."""
-        return [run for run in self.runs if run.finished and run.status != "Succeeded"]
+        return [run for run in self.runs if run.finished and run.status != SUCCEEDED]
 
     @property
     def unfinished(self) -> list[RunView]:
@@ -93,25 +95,14 @@ def poll_runs(api, targets: list[WaitTarget]) -> list[RunView]:
     prefix = os.path.commonprefix([target.gcs_name for target in targets])
     seen: dict[str, RunView] = {}
     for item in api.list_executions(name=prefix if len(prefix) >= _MIN_PREFIX else None):
-        execution = item.get("execution") or {}
-        target = wanted.get(execution.get("guid"))
+        target = wanted.get(execution_guid(item))
         if target is None:
             continue
         done, total = jobs_progress(item)
         seen[target.gcs_id] = RunView(target.address, target.gcs_name,
-                                      execution.get("status") or "Unknown", done, total)
-    return [seen.get(target.gcs_id) or RunView(target.address, target.gcs_name, "Missing")
+                                      listed_execution(item).get("status") or UNKNOWN, done, total)
+    return [seen.get(target.gcs_id) or RunView(target.address, target.gcs_name, MISSING)
             for target in targets]
-
-
-def jobs_progress(item: dict) -> tuple[int | None, int | None]:
-    """(jobs done, jobs total) of a listed execution, summed over its steps' sub-jobs."""
-    steps = ((item.get("status") or {}).get("actual_node_status") or {}).values()
-    counted = [step for step in steps if isinstance(step, dict) and "sub_job_num" in step]
-    if not counted:
-        return None, None
-    return (sum(int(step.get("finished_sub_job_num") or 0) for step in counted),
-            sum(int(step.get("sub_job_num") or 0) for step in counted))
 
 
 def _sleep(clock, stop: threading.Event, seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""What every kind declares: its schema, its name rule and its field rules (STYLE §5).
+"""What every kind declares: its schema (which holds its name rule, :mod:`gcsapply.manifest.names`)
+and its field rules (STYLE §5).
 
 A field rule says what a change to one manifest field does to the live resource, so plan can
 say exactly what changed and what may change ("Can only update ..."; ``gcsapply.plan.diff``). Rules name the manifest
@@ -40,7 +41,6 @@ class Kind:
 
     KIND: ClassVar[str]
     SCHEMA: ClassVar[str]  # name of schemas/<SCHEMA>.schema.json
-    NAME_MAX: ClassVar[int]
     FIELDS: ClassVar[tuple[FieldRule, ...]]
 
     @classmethod

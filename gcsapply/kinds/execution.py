@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from gcsapply.kinds.base import Effect, FieldRule, Kind
-from gcsapply.manifest.model import ExecutionSpec, RunPolicy, Source
-from gcsapply.manifest.names import EXECUTION_NAME_MAX
+from gcsapply.manifest.model import KIND_EXECUTION, ExecutionSpec, RunPolicy, Source
 
 # The fields of an Execution spec; ExecutionSet reuses them under spec.template.
 EXECUTION_FIELDS = (
@@ -34,9 +33,8 @@ EXECUTION_FIELDS = (
 
 
 class Execution(Kind):
-    KIND = "Execution"
+    KIND = KIND_EXECUTION
     SCHEMA = "execution"
-    NAME_MAX = EXECUTION_NAME_MAX
     FIELDS = EXECUTION_FIELDS
 
     @staticmethod

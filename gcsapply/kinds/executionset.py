@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from gcsapply.kinds.base import Effect, FieldRule, Kind
 from gcsapply.kinds.execution import EXECUTION_FIELDS
-from gcsapply.manifest.names import EXECUTIONSET_NAME_MAX
+from gcsapply.manifest.model import KIND_EXECUTIONSET
 
 
 class ExecutionSet(Kind):
-    KIND = "ExecutionSet"
+    KIND = KIND_EXECUTIONSET
     SCHEMA = "executionset"
-    NAME_MAX = EXECUTIONSET_NAME_MAX
     FIELDS = (
         FieldRule("spec.samples", None, Effect.MEMBERS, "rows added launch; rows removed are pruned"),
         FieldRule("spec.key", None, Effect.MEMBERS, "renames every member: all are pruned and relaunched"),

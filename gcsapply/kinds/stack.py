@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from gcsapply.kinds.base import Effect, FieldRule, Kind
-from gcsapply.manifest.model import DEFAULT_STATE_PATH, Source, StackSpec
-from gcsapply.manifest.names import STACK_NAME_MAX
+from gcsapply.manifest.model import DEFAULT_STATE_PATH, KIND_STACK, Source, StackSpec
 
 
 class Stack(Kind):
-    KIND = "Stack"
+    KIND = KIND_STACK
     SCHEMA = "stack"
-    NAME_MAX = STACK_NAME_MAX
     FIELDS = (
         FieldRule("metadata.name", "name", Effect.TARGET, "the gcsapply-stack label of every run"),
         FieldRule("spec.endpoint", "endpoint", Effect.TARGET),

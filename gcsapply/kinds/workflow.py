@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from gcsapply.kinds.base import Effect, FieldRule, Kind
-from gcsapply.manifest.model import Source, WorkflowSpec
-from gcsapply.manifest.names import WORKFLOW_NAME_MAX
+from gcsapply.manifest.model import KIND_WORKFLOW, Source, WorkflowSpec
 
 
 class Workflow(Kind):
-    KIND = "Workflow"
+    KIND = KIND_WORKFLOW
     SCHEMA = "workflow"
-    NAME_MAX = WORKFLOW_NAME_MAX
     FIELDS = (
         FieldRule("spec.template", "digest", Effect.NEW_VERSION,
                   "a new version <name>-<digest[:8]>; under versioning: none an in-place update, "

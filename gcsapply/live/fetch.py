@@ -24,9 +24,10 @@ import yaml
 
 from gcsapply.diagnostics import ERROR, Diagnostic
 from gcsapply.errors import InputError, PlanRefusedError
-from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow
-from gcsapply.manifest.model import LABEL_STACK, DesiredStack
-from gcsapply.plan.context import base_name
+from gcsapply.live.lookup import labels_match
+from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow, listed_execution
+from gcsapply.manifest.model import KIND_EXECUTION, KIND_WORKFLOW, LABEL_STACK, DesiredStack, run_labels
+from gcsapply.manifest.names import base_name, versioned_name
 from gcsapply.state.file import State
 
 
@@ -91,13 +92,13 @@ def _list_workflows(api, desired: DesiredStack, state: State, page_size: int):
     wanted = {w.gcs_name for w in desired.workflows.values()}
     ids = set()
     for entry in state.resources.values():
-        if entry.get("kind") == "Workflow":
+        if entry.get("kind") == KIND_WORKFLOW:
             ids.add(entry.get("gcs_id"))
             ids.update(v.get("gcs_id") for v in entry.get("versions", []))
     referenced = {s.workflow[3:] for s in desired.executions.values() if s.workflow.startswith("id:")}
     workflows: dict[str, LiveWorkflow] = {}
     for item in api.list_workflows(scope="domain", page_size=page_size):
-        record = _workflow(item)
+        record = LiveWorkflow.from_item(item)
         if record.name in wanted or record.id in ids or record.id in referenced \
                 or base_name(record.name) in names:
             workflows[record.name] = record
@@ -106,7 +107,7 @@ def _list_workflows(api, desired: DesiredStack, state: State, page_size: int):
     if missing:
         for item in api.list_workflows(scope="public", page_size=page_size):
             if item.get("id") in missing:
-                public[item["id"]] = _workflow(item)
+                public[item["id"]] = LiveWorkflow.from_item(item)
     return workflows, public
 
 
@@ -115,10 +116,10 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
     expected = {}
     for address, spec in desired.executions.items():
         key = keys.get(address) or spec.key
-        expected[f"{spec.name}-{key[:8]}"] = (spec, key)
+        expected[versioned_name(spec.name, key)] = (spec, key)
     known_ids, known_names = set(), set()
     for entry in state.resources.values():
-        if entry.get("kind") == "Execution":
+        if entry.get("kind") == KIND_EXECUTION:
             known_ids.add(entry.get("gcs_id"))
             known_names.add(entry.get("gcs_name"))
             for record in entry.get("superseded", []):
@@ -127,7 +128,7 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
     kept: dict[str, LiveExecution] = {}
     foreign: dict[str, LiveExecution] = {}
     for item in api.list_executions(page_size=page_size):
-        execution = item.get("execution") or {}
+        execution = listed_execution(item)
         guid, name = execution.get("guid"), execution.get("name")
         if execution.get("workflow_id"):
             users[execution["workflow_id"]].add(guid)
@@ -135,9 +136,10 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
         ours = labels.get(LABEL_STACK) == stack
         if not (ours or name in expected or name in known_names or guid in known_ids):
             continue
-        record = _execution(execution)
+        record = LiveExecution.from_item(item)
         spec, key = expected.get(name, (None, None))
-        if spec is not None and guid not in known_ids and not _labels_match(record, key, stack):
+        if spec is not None and guid not in known_ids \
+                and not labels_match(record.labels, run_labels({}, stack, key)):
             foreign.setdefault(name, record)
             continue
         if name in kept and not _prefer(record, kept[name], known_ids):
@@ -196,26 +198,6 @@ def _with_digests(api, desired: DesiredStack, state: State, live: LiveState) -> 
         return live
     return LiveState(updated, live.executions, live.users, live.environments, live.tools,
                      live.public_workflows)
-
-
-def _workflow(item: dict) -> LiveWorkflow:
-    return LiveWorkflow(id=item.get("id"), name=item.get("name"),
-                        description=item.get("description") or "",
-                        vendor=item.get("vendor") or "", update_at=item.get("update_at"))
-
-
-def _execution(execution: dict) -> LiveExecution:
-    priority = execution.get("priority")
-    return LiveExecution(
-        id=execution.get("guid"), name=execution.get("name"), status=execution.get("status"),
-        workflow_id=execution.get("workflow_id"), workflow_name=execution.get("workflow_name"),
-        priority=int(priority) if priority not in (None, "") else 0,
-        labels=dict(execution.get("label") or {}), create_at=execution.get("create_at"),
-        update_at=execution.get("update_at"))
-
-
-def _labels_match(run: LiveExecution, key: str, stack: str) -> bool:
-    return run.stack == stack and run.key_label == f"v1-{key[:40]}"
 
 
 def _prefer(candidate: LiveExecution, current: LiveExecution, known_ids: set) -> bool:

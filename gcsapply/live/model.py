@@ -1,7 +1,10 @@
 """What plan knows about GCS: plain records reduced from list pages as they stream.
 
 :func:`gcsapply.live.fetch.fetch_live` fills a :class:`LiveState` with list calls only; the pure
-:func:`gcsapply.plan.build.build_plan` reads it. Tests build one by hand.
+:func:`gcsapply.plan.build.build_plan` reads it. Tests build one by hand. The run-status
+vocabulary is defined here, once, for plan, apply, ``status`` and the progress display, with the
+readers of an executions list item (:func:`listed_execution`, :func:`jobs_progress`). This
+module imports no client: plan imports it and stays pure.
 """
 
 from __future__ import annotations
@@ -12,16 +15,29 @@ from typing import Mapping
 
 from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
 
-ACTIVE = frozenset({"Pending", "Running", "Retrying"})  # cancel/update allowed
-STOPPING = frozenset({"Cancelling", "ForceCancelling", "Deleting"})  # never create over these
-FINISHED = frozenset({"Succeeded", "Cancelled"})
+# The run statuses of GCS, as the client reads them (the emulator keeps its own copy).
+SUCCEEDED = "Succeeded"
+CANCELLED = "Cancelled"
 FAILED = "Failed"
-STATUSES = ACTIVE | STOPPING | FINISHED | {FAILED}
+DELETING = "Deleting"
+ACTIVE = frozenset({"Pending", "Running", "Retrying"})  # cancel/update allowed
+STOPPING = frozenset({"Cancelling", "ForceCancelling", DELETING})  # never create over these
+FINISHED = frozenset({SUCCEEDED, CANCELLED})
+TERMINAL = FINISHED | {FAILED}  # the run will not change again
+# Not statuses of the service: what gcsapply shows for a run that is not listed any more, and
+# for a listed run without a status.
+MISSING = "Missing"
+UNKNOWN = "Unknown"
 
 
 @dataclass(frozen=True)
 class LiveWorkflow:
-    """A tenant workflow from the list. ``digest`` is known only when its archive was read."""
+    """A tenant workflow from the list.
+
+    ``digest`` is known when its archive was read; on a plan's
+    :class:`~gcsapply.plan.model.Change`, also when the state vouches for it (its ``update_at``
+    has not moved since the state recorded the digest).
+    """
 
     id: str
     name: str
@@ -30,6 +46,13 @@ class LiveWorkflow:
     update_at: str | None = None
     digest: str | None = None
 
+    @classmethod
+    def from_item(cls, item: dict) -> "LiveWorkflow":
+        """The workflow of one workflows list item."""
+        return cls(id=item.get("id"), name=item.get("name"),
+                   description=item.get("description") or "", vendor=item.get("vendor") or "",
+                   update_at=item.get("update_at"))
+
     def view(self) -> dict:
         """The canonical view diffs compare (server-filled fields left out)."""
         view = {"gcs_name": self.name, "description": self.description or "",
@@ -37,11 +60,6 @@ class LiveWorkflow:
         if self.digest is not None:
             view["digest"] = self.digest
         return view
-
-    def record(self) -> dict:
-        """The shape apply's lookups read (a reduced list item)."""
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "vendor": self.vendor, "update_at": self.update_at}
 
 
 @dataclass(frozen=True)
@@ -71,13 +89,18 @@ class LiveExecution:
                 "workflow_version": self.workflow_name, "priority": self.priority,
                 "labels": dict(sorted(self.labels.items()))}
 
-    def record(self) -> dict:
-        """A list item as apply's lookups read it: ``{"execution": {...}}``."""
-        return {"execution": {"guid": self.id, "name": self.name, "status": self.status,
-                              "priority": self.priority, "label": dict(self.labels),
-                              "workflow_id": self.workflow_id,
-                              "workflow_name": self.workflow_name,
-                              "create_at": self.create_at, "update_at": self.update_at}}
+    @classmethod
+    def from_item(cls, item: dict) -> "LiveExecution":
+        """The run of one executions list item ``{execution, object, status, ...}``."""
+        execution = listed_execution(item)
+        priority = execution.get("priority")
+        return cls(
+            id=execution.get("guid"), name=execution.get("name"), status=execution.get("status"),
+            workflow_id=execution.get("workflow_id"),
+            workflow_name=execution.get("workflow_name"),
+            priority=int(priority) if priority not in (None, "") else 0,
+            labels=dict(execution.get("label") or {}), create_at=execution.get("create_at"),
+            update_at=execution.get("update_at"))
 
 
 @dataclass(frozen=True)
@@ -127,3 +150,18 @@ class LiveState:
 
     def users_of(self, workflow_id: str | None) -> frozenset:
         return self.users.get(workflow_id, frozenset()) if workflow_id else frozenset()
+
+
+def listed_execution(item: dict | None) -> dict:
+    """The ``execution`` object of an executions list item (``{}`` when there is none)."""
+    return (item or {}).get("execution") or {}
+
+
+def jobs_progress(item: dict) -> tuple[int | None, int | None]:
+    """(jobs done, jobs total) of a listed execution, summed over its steps' sub-jobs."""
+    steps = ((item.get("status") or {}).get("actual_node_status") or {}).values()
+    counted = [step for step in steps if isinstance(step, dict) and "sub_job_num" in step]
+    if not counted:
+        return None, None
+    return (sum(int(step.get("finished_sub_job_num") or 0) for step in counted),
+            sum(int(step.get("sub_job_num") or 0) for step in counted))

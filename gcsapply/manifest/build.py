@@ -23,7 +23,7 @@ from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
 from gcsapply.errors import InputError
 from gcsapply.kinds import KINDS, Stack, Workflow
 from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
-from gcsapply.manifest.model import DesiredStack, Source
+from gcsapply.manifest.model import KIND_EXECUTION, KIND_EXECUTIONSET, KIND_STACK, KIND_WORKFLOW, DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
@@ -84,9 +84,9 @@ class _Loader:
         workflows, templates = self._workflows()
         runs = RunBuilder(self.root, defaults, defaults_document, self._workflow_templates(),
                           self.addresses)
-        for document, result in self.by_kind["Execution"]:
+        for document, result in self.by_kind[KIND_EXECUTION]:
             runs.add_execution(document, result)
-        for document, result in self.by_kind["ExecutionSet"]:
+        for document, result in self.by_kind[KIND_EXECUTIONSET]:
             runs.add_set(document, result)
         self.diagnostics.extend(runs.diagnostics)
         desired = DesiredStack(stack, workflows, dict(sorted(runs.executions.items())),
@@ -107,22 +107,22 @@ class _Loader:
         name = _name_of(document)
         if name is None:
             return
-        address = "stack" if kind == "Stack" else KINDS[kind].address(name)
+        address = "stack" if kind == KIND_STACK else KINDS[kind].address(name)
         first = self.addresses.get(address)
         if first is None:
             self.addresses[address] = document
             return
         where = f"{first.file}:{first.where(('metadata', 'name'))[0]}"
-        message = (f"more than one Stack (the first is in {where})" if kind == "Stack"
+        message = (f"more than one Stack (the first is in {where})" if kind == KIND_STACK
                    else f"{address} is declared twice (first in {where})")
-        hint = "a tree holds at most one Stack" if kind == "Stack" else "rename or remove one of them"
+        hint = "a tree holds at most one Stack" if kind == KIND_STACK else "rename or remove one of them"
         self.diagnostics.append(document.diagnostic(("metadata", "name"), "duplicate-address", message,
                                                     hint=hint))
 
     # -- Stack ----------------------------------------------------------------------------------
 
     def _stack(self):
-        stacks = self.by_kind["Stack"]
+        stacks = self.by_kind[KIND_STACK]
         if not stacks:
             name = derived_stack_name(self.root.resolve().name)
             return Stack.build({}, name=name, root=self.root, state_path=None, source=None), None, None
@@ -173,7 +173,7 @@ class _Loader:
 
     def _workflows(self):
         workflows, templates = {}, {}
-        for document, result in self.by_kind["Workflow"]:
+        for document, result in self.by_kind[KIND_WORKFLOW]:
             shown, template = self._template_of(document)
             if not result.valid or template is None:
                 continue
@@ -189,7 +189,7 @@ class _Loader:
     def _workflow_templates(self) -> dict:
         """Workflow name -> Template (None when unusable), for every Workflow with a name."""
         out = {}
-        for document, _valid in self.by_kind["Workflow"]:
+        for document, _valid in self.by_kind[KIND_WORKFLOW]:
             name = _name_of(document)
             if name is not None and name not in out:
                 out[name] = self._template_of_quiet(document)

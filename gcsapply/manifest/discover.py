@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
+from gcsapply.manifest.model import KIND_WORKFLOW
 from gcsapply.yamlio import YamlDocument, load_yaml_file
 
 API_VERSION = "gcsapply/v1"
@@ -154,7 +155,7 @@ def discover(root: Path) -> Inventory:
 def template_refs_of(document: YamlDocument, root: Path) -> TemplateRef | None:
     """The template a Workflow-looking document names, or None."""
     data = document.data
-    if not isinstance(data, dict) or data.get("kind") != "Workflow":
+    if not isinstance(data, dict) or data.get("kind") != KIND_WORKFLOW:
         return None
     spec = data.get("spec")
     template = spec.get("template") if isinstance(spec, dict) else None

@@ -56,10 +56,6 @@ class MergedSpec:
         return document.diagnostic(absolute, code, message, hint=hint, severity=severity,
                                    at_key=at_key)
 
-    def position(self, path: tuple) -> tuple[str, int | None, int | None]:
-        document, absolute = self.locate(tuple(path))
-        return (document.file, *document.where(absolute))
-
 
 def _at(data, path: tuple):
     """The value at ``path``, or None when there is none."""

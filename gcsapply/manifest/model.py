@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from gcsapply.manifest.names import versioned_name
+
 DEFAULT_STATE_PATH = ".gcsapply/state.json"
+# The manifest kinds (``kind:``); state entries and plan changes carry the same names.
+KIND_STACK = "Stack"
+KIND_WORKFLOW = "Workflow"
+KIND_EXECUTION = "Execution"
+KIND_EXECUTIONSET = "ExecutionSet"
+# The labels that make a run this stack's (DESIGN §2).
 LABEL_STACK = "gcsapply-stack"
 LABEL_KEY = "gcsapply-key"
 
@@ -57,8 +65,6 @@ class WorkflowSpec:
     prevent_destroy: bool = False
     source: Source | None = None
 
-    KIND = "Workflow"
-
     @property
     def address(self) -> str:
         return f"workflow/{self.name}"
@@ -72,7 +78,7 @@ class WorkflowSpec:
         """``<name>-<digest[:8]>`` under content versioning (≤ 40 characters), else the name."""
         if self.versioning == "none":
             return self.name
-        return f"{self.name}-{self.digest[:8]}"
+        return versioned_name(self.name, self.digest)
 
     @property
     def upload_filename(self) -> str:
@@ -109,8 +115,6 @@ class ExecutionSpec:
     set_name: str | None = None  # the ExecutionSet this run belongs to
     source: Source | None = None
 
-    KIND = "Execution"
-
     @property
     def address(self) -> str:
         return f"execution/{self.name}"
@@ -127,11 +131,11 @@ class ExecutionSpec:
 
     @property
     def gcs_name(self) -> str:
-        return f"{self.name}-{self.key[:8]}"
+        return versioned_name(self.name, self.key)
 
     def gcs_labels(self, stack_name: str) -> dict:
         """Our labels on the run, then the user's (ours win)."""
-        return {**self.labels, LABEL_STACK: stack_name, LABEL_KEY: f"v1-{self.key[:40]}"}
+        return run_labels(self.labels, stack_name, self.key)
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,22 @@ def run_key(workflow_ref: str, inputs: dict, rerun_token: str = "") -> str:
                 "rerunToken": rerun_token}
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def key_label(key: str) -> str:
+    """The ``gcsapply-key`` label of the run with run key ``key``."""
+    return f"v1-{key[:40]}"
+
+
+def key_from_label(label: str | None) -> str | None:
+    """The (first 40 characters of the) run key a ``gcsapply-key`` label carries."""
+    label = label or ""
+    return label[3:] if label.startswith("v1-") else None
+
+
+def run_labels(user_labels: dict, stack_name: str, key: str) -> dict:
+    """A run's labels: the user's, then ours (ours win)."""
+    return {**user_labels, LABEL_STACK: stack_name, LABEL_KEY: key_label(key)}
 
 
 def _normalise_numbers(value):

@@ -3,16 +3,14 @@ the pieces each builder returns. Plain data, no I/O."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
+from gcsapply.manifest.names import base_name, versioned_name
 from gcsapply.plan.model import Change, Drift, PlanOptions, PlanWarning
 from gcsapply.plan.views import WorkflowVersion
 from gcsapply.state.file import State
-
-_VERSIONED = re.compile(r"^(?P<base>[a-z]([a-z0-9-]*[a-z0-9])?)-(?P<suffix>[0-9a-f]{8})$")
 
 
 @dataclass
@@ -34,7 +32,7 @@ class PlanContext:
         return key
 
     def gcs_name(self, spec) -> str:
-        return f"{spec.name}-{self.key(spec)[:8]}"
+        return versioned_name(spec.name, self.key(spec))
 
     def labelled_runs(self, name: str) -> list:
         """Live runs labelled with this stack whose GCS name is ``<name>-<8 hex>``."""
@@ -82,9 +80,3 @@ def run_keys(desired: DesiredStack) -> dict[str, str]:
     """address -> run key for every execution: computed once per command and shared by
     ``fetch_live`` and ``build_plan`` (each key hashes canonical JSON)."""
     return {address: spec.key for address, spec in desired.executions.items()}
-
-
-def base_name(gcs_name: str) -> str | None:
-    """``na12878-3f2a9c1d`` -> ``na12878`` (the metadata.name of a versioned GCS name)."""
-    match = _VERSIONED.match(gcs_name or "")
-    return match.group("base") if match else None

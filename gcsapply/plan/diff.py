@@ -25,7 +25,6 @@ class FieldRules:
 
     kind: str
     in_place: tuple[str, ...]  # updated on the live object (``update``)
-    forces_new: tuple[str, ...]  # a change makes a new version or run
     next_run: tuple[str, ...] = ()  # affect only the next launch (warning ``applies-to-next-run``)
     state_only: tuple[str, ...] = ()  # recorded in state; an edit alone is ``policy-changed``
     numeric: tuple[str, ...] = ()  # the API may return these as strings
@@ -38,11 +37,6 @@ class FieldRules:
         return tuple(f for f in fields
                      if not (f in self.server_defaults and after.get(f) in (None, "")))
 
-    def allowed_message(self) -> str:
-        return (f"{self.kind} can update in place only: {', '.join(self.in_place)}; "
-                f"a change to {', '.join(self.forces_new)} makes a new "
-                f"{'run' if self.kind == KIND_EXECUTION else 'version'}")
-
 
 def rules_from_kind(kind_cls, *, numeric=(), server_filled=(), server_defaults=()
                     ) -> FieldRules:
@@ -50,7 +44,6 @@ def rules_from_kind(kind_cls, *, numeric=(), server_filled=(), server_defaults=(
     def attributes(effect):
         return tuple(rule.attribute for rule in kind_cls.rules(effect) if rule.attribute)
     return FieldRules(kind=kind_cls.KIND, in_place=attributes(Effect.IN_PLACE),
-                      forces_new=attributes(Effect.NEW_VERSION) + attributes(Effect.NEW_RUN),
                       next_run=attributes(Effect.NEXT_RUN),
                       state_only=attributes(Effect.STATE_ONLY), numeric=numeric,
                       server_filled=server_filled, server_defaults=server_defaults)
@@ -109,8 +102,17 @@ def canonicalise(view: dict, rules: FieldRules | None = None) -> dict:
         value = view[key]
         if key in numeric:
             value = _number(value)
-        out[key] = _sorted_deep(value)
+        out[key] = sorted_deep(value)
     return out
+
+
+def sorted_deep(value):
+    """``value`` with the keys of every mapping in it sorted (lists keep their order)."""
+    if isinstance(value, dict):
+        return {k: sorted_deep(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_deep(v) for v in value]
+    return value
 
 
 def flatten(view: dict | None, prefix: str = "") -> list[tuple[str, object]]:
@@ -194,13 +196,6 @@ def _number(value):
         return int(value)
     return value
 
-
-def _sorted_deep(value):
-    if isinstance(value, dict):
-        return {k: _sorted_deep(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted_deep(v) for v in value]
-    return value
 
 
 def _value(value):

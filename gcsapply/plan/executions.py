@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.live.model import ACTIVE, FAILED, LiveExecution
-from gcsapply.manifest.model import LABEL_KEY, ExecutionSpec
+from gcsapply.live.model import ACTIVE, FAILED, UNKNOWN, LiveExecution
+from gcsapply.manifest.model import ExecutionSpec, key_from_label, key_label
+from gcsapply.manifest.names import versioned_name
 from gcsapply.plan.context import PlanContext, Section
 from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
@@ -89,14 +90,14 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
     version = ctx.versions.get(spec.workflow)
     after = execution_after(spec, ctx.stack_name, version, key)
     run = ctx.live.executions.get(gcs_name)
-    if run is not None and run.key_label not in (None, f"v1-{key[:40]}"):
+    if run is not None and run.key_label not in (None, key_label(key)):
         run = None  # same name, another key: live.py refuses foreign runs, so this is a prefix clash
     launched = _launched_record(entry, key)
     launched_before = launched is not None
     attempts = int(entry.get("attempts") or 0) if entry and run and entry.get("gcs_id") == run.id \
         else 0
     decision = decide_execution(
-        (run.status or "Unknown") if run else None, launched_before=launched_before,
+        (run.status or UNKNOWN) if run else None, launched_before=launched_before,
         cancelled=spec.desired_state == "cancelled", mode=spec.run_policy.mode,
         attempts=attempts, max_retries=spec.run_policy.max_retries,
         priority_differs=bool(run and run.priority != spec.priority),
@@ -120,7 +121,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
     section.changes.append(Change(
         address, KIND_EXECUTION, spec.name, gcs_name, gcs_id, action, reason,
         before, after if action is not Action.DELETE else None, diff, depends,
-        desired=spec, live=run.record() if run else None))
+        desired=spec, live=run))
     _flags(section, spec, gcs_name, decision, run, launched, version)
     if action is not Action.CREATE and entry is not None:
         _next_run_warning(section, spec, gcs_name, entry, key)
@@ -169,12 +170,12 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
                       Reason.DELETED_OUTSIDE, None, None)
     if not delete:
         return Change(address, KIND_EXECUTION, name, run.name, run.id, Action.FORGET,
-                      gone_reason, before, None, live=run.record())
+                      gone_reason, before, None, live=run)
     if protected:
         section.refusals.append(
             f"{address}: lifecycle.preventDestroy is set, so run {run.name} cannot be deleted")
     return Change(address, KIND_EXECUTION, name, run.name, run.id, Action.DELETE, gone_reason,
-                  before, None, live=run.record())
+                  before, None, live=run)
 
 
 def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None
@@ -185,7 +186,7 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
     if entry and entry.get("gcs_id") and entry.get("key") != key:
         records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
                         "key": entry.get("key")})
-    current = f"{spec.name}-{key[:8]}"
+    current = versioned_name(spec.name, key)
     refound = [run for run in ctx.labelled_runs(spec.name) if run.name != current]
     if not records and not refound:
         return []
@@ -193,7 +194,7 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
     for run in refound:  # re-found by their labels (state lost)
         if run.id not in known:
             records.append({"gcs_id": run.id, "gcs_name": run.name,
-                            "key": _key_from_label(run)})
+                            "key": key_from_label(run.key_label)})
             known.add(run.id)
     changes = []
     for record in sorted(records, key=lambda r: (r.get("gcs_name") or "", r.get("gcs_id") or "")):
@@ -206,7 +207,7 @@ def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | N
             continue
         before = {**run.view(), "key": record.get("key")}
         changes.append(Change(address, KIND_EXECUTION, spec.name, run.name, run.id,
-                              Action.NOOP, Reason.SUPERSEDED, before, None, live=run.record()))
+                              Action.NOOP, Reason.SUPERSEDED, before, None, live=run))
     return changes
 
 
@@ -298,8 +299,3 @@ def _spec_policies(spec: ExecutionSpec | None) -> dict:
     if spec is None:
         return {"deletion_policy": "retain", "prevent_destroy": False}
     return {"deletion_policy": spec.deletion_policy, "prevent_destroy": spec.prevent_destroy}
-
-
-def _key_from_label(run: LiveExecution) -> str | None:
-    label = run.labels.get(LABEL_KEY) or ""
-    return label[3:] if label.startswith("v1-") else None

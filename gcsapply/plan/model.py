@@ -14,6 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from gcsapply.live.model import LiveExecution, LiveWorkflow
+from gcsapply.manifest.model import KIND_EXECUTION, KIND_WORKFLOW, ExecutionSpec, WorkflowSpec
+
+__all__ = ["ACTION_ORDER", "KIND_EXECUTION", "KIND_WORKFLOW", "Action", "Change", "Cost", "Drift",
+           "FieldDiff", "Plan", "PlanOptions", "PlanWarning", "Reason"]
+
 
 class Action(StrEnum):
     """What apply does to one address. The values appear verbatim in JSON, logs and tests."""
@@ -49,9 +55,6 @@ class Reason(StrEnum):
 ACTION_ORDER = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RETRY, Action.CANCEL,
                 Action.DELETE, Action.FORGET, Action.NOOP)
 
-KIND_WORKFLOW = "Workflow"
-KIND_EXECUTION = "Execution"
-
 
 @dataclass(frozen=True)
 class FieldDiff:
@@ -68,7 +71,9 @@ class Change:
 
     ``before`` is the canonical view of the live object (None when absent); ``after`` the
     desired view (None when the object goes away or is left alone). ``desired`` and ``live``
-    carry the spec and the live record used, for apply; they are never serialised.
+    carry the spec and the live object the change was decided from, for apply (which decides
+    what to send from them, never from ``diff``); they are never serialised. A workflow's
+    ``live.digest`` is the digest the plan compared (read, or vouched for by the state).
     """
 
     address: str
@@ -82,8 +87,8 @@ class Change:
     after: dict | None
     diff: tuple[FieldDiff, ...] = ()
     depends_on: tuple[str, ...] = ()  # addresses whose changes must succeed first
-    desired: object = field(default=None, compare=False, repr=False)
-    live: object = field(default=None, compare=False, repr=False)
+    desired: WorkflowSpec | ExecutionSpec | None = field(default=None, compare=False, repr=False)
+    live: LiveWorkflow | LiveExecution | None = field(default=None, compare=False, repr=False)
 
     @property
     def owner(self) -> str:

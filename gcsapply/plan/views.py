@@ -11,7 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK, ExecutionSpec, WorkflowSpec
+from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec, run_labels
+from gcsapply.manifest.names import versioned_name
+from gcsapply.plan.diff import sorted_deep
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def launch_settings(spec: ExecutionSpec) -> dict:
             "timeout": spec.timeout, "job_retry_count": spec.job_retry_count,
             "image_pull_policy": spec.image_pull_policy, "description": spec.description,
             "labels": dict(spec.labels),
-            "notification": _sorted(spec.notification) if spec.notification else None}
+            "notification": sorted_deep(spec.notification) if spec.notification else None}
 
 
 def execution_policies(spec: ExecutionSpec) -> dict:
@@ -52,7 +54,7 @@ def execution_policies(spec: ExecutionSpec) -> dict:
 def execution_after(spec: ExecutionSpec, stack_name: str, version: WorkflowVersion | None,
                     key: str | None = None) -> dict:
     key = key or spec.key
-    view = {"gcs_name": f"{spec.name}-{key[:8]}", "workflow": spec.workflow,
+    view = {"gcs_name": versioned_name(spec.name, key), "workflow": spec.workflow,
             "workflow_version": version.gcs_name if version else None,
             "inputs": spec.inputs, "priority": spec.priority,
             "run_policy": {"mode": spec.run_policy.mode,
@@ -61,7 +63,7 @@ def execution_after(spec: ExecutionSpec, stack_name: str, version: WorkflowVersi
             "deletion_policy": spec.deletion_policy, "desired_state": spec.desired_state,
             "prevent_destroy": spec.prevent_destroy}
     view.update(launch_settings(spec))
-    view["labels"] = {**spec.labels, LABEL_STACK: stack_name, LABEL_KEY: f"v1-{key[:40]}"}
+    view["labels"] = run_labels(spec.labels, stack_name, key)
     return view
 
 
@@ -70,11 +72,3 @@ def fingerprint(data) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _sorted(value):
-    if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(v) for v in value]
-    return value

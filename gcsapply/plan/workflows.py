@@ -10,6 +10,8 @@ manifest name and a template change is an in-place update, refused when runs use
 
 from __future__ import annotations
 
+import dataclasses
+
 from gcsapply.live.model import LiveWorkflow
 from gcsapply.manifest.model import WorkflowSpec
 from gcsapply.plan.context import PlanContext, Section
@@ -88,10 +90,11 @@ def _plan_current(ctx: PlanContext, spec: WorkflowSpec, section: Section) -> Cha
         return Change(address, KIND_WORKFLOW, spec.name, spec.gcs_name, None, Action.CREATE,
                       reason, None, after, (), desired=spec)
     before = _before(live, entry, spec)
+    live = _as_compared(live, before)
     if address in ctx.options.replace:
         _refuse_in_use(ctx, section, address, live, "replace it")
         return Change(address, KIND_WORKFLOW, spec.name, live.name, live.id, Action.REPLACE,
-                      Reason.REQUESTED, before, after, (), desired=spec, live=live.record())
+                      Reason.REQUESTED, before, after, (), desired=spec, live=live)
     diff = diff_fields(before, after, RULES.compared(RULES.in_place, after), rules=RULES)
     if spec.versioning == "none":
         known = before.get("digest")
@@ -107,15 +110,15 @@ def _plan_current(ctx: PlanContext, spec: WorkflowSpec, section: Section) -> Cha
     if diff:
         return Change(address, KIND_WORKFLOW, spec.name, live.name, live.id, Action.UPDATE,
                       Reason.FIELDS_CHANGED, before, after, diff, desired=spec,
-                      live=live.record())
+                      live=live)
     if entry and entry.get("gcs_id") == live.id:
         policy = diff_fields(before, after, RULES.state_only, rules=RULES)
         if policy:
             return Change(address, KIND_WORKFLOW, spec.name, live.name, live.id, Action.UPDATE,
                           Reason.POLICY_CHANGED, before, after, policy, desired=spec,
-                          live=live.record())
+                          live=live)
     return Change(address, KIND_WORKFLOW, spec.name, live.name, live.id, Action.NOOP, None,
-                  before, after, (), desired=spec, live=live.record())
+                  before, after, (), desired=spec, live=live)
 
 
 def _plan_version(ctx: PlanContext, address: str, entry: dict, record: dict, removed: bool,
@@ -136,17 +139,17 @@ def _plan_version(ctx: PlanContext, address: str, entry: dict, record: dict, rem
     if remaining:
         action = Action.FORGET if removed else Action.NOOP
         return Change(address, KIND_WORKFLOW, name, live.name, live.id, action, Reason.IN_USE,
-                      before, None, live=live.record())
+                      before, None, live=live)
     if not record.get("created"):
         return Change(address, KIND_WORKFLOW, name, live.name, live.id, Action.FORGET, gone,
-                      before, None, live=live.record())
+                      before, None, live=live)
     manifest = ctx.desired.workflows.get(address)  # still there when destroying
     if removed and (entry.get("prevent_destroy") or (manifest and manifest.prevent_destroy)):
         section.refusals.append(f"{address}: lifecycle.preventDestroy is set, so workflow "
                                 f"{live.name} cannot be deleted")
     depends = tuple(sorted({deleting[run_id] for run_id in users if run_id in deleting}))
     return Change(address, KIND_WORKFLOW, name, live.name, live.id, Action.DELETE, gone,
-                  before, None, (), depends, live=live.record())
+                  before, None, (), depends, live=live)
 
 
 def _before(live: LiveWorkflow, entry: dict | None, spec: WorkflowSpec) -> dict:
@@ -163,6 +166,14 @@ def _before(live: LiveWorkflow, entry: dict | None, spec: WorkflowSpec) -> dict:
     if vouched:
         before["prevent_destroy"] = bool(entry.get("prevent_destroy"))
     return before
+
+
+def _as_compared(live: LiveWorkflow, before: dict) -> LiveWorkflow:
+    """``live`` with the digest the plan compared (read, or vouched for by the state): apply
+    decides from it whether to upload the template."""
+    if live.digest == before["digest"]:
+        return live
+    return dataclasses.replace(live, digest=before["digest"])
 
 
 def _refuse_in_use(ctx: PlanContext, section: Section, address: str, live: LiveWorkflow,

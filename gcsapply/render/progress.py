@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Cancelled"})
+from gcsapply.live.model import MISSING, TERMINAL
+
 _MAX_TTY_ROWS = 20
 
 
@@ -22,13 +23,13 @@ class RunView:
 
     address: str
     gcs_name: str
-    status: str  # the service's status; "Missing" when the run is no longer listed
+    status: str  # the service's status; MISSING when the run is no longer listed
     jobs_done: int | None = None
     jobs_total: int | None = None
 
     @property
     def finished(self) -> bool:
-        return self.status in TERMINAL_STATUSES or self.status == "Missing"
+        return self.status in TERMINAL or self.status == MISSING
 
     def jobs_text(self) -> str:
         if self.jobs_total is None:
@@ -41,7 +42,17 @@ def render_overall(runs: Sequence[RunView], elapsed: float) -> str:
     done = sum(run.jobs_done or 0 for run in runs)
     total = sum(run.jobs_total or 0 for run in runs)
     return (f"overall: {finished}/{len(runs)} runs finished, {done}/{total} jobs, "
-            f"{_duration(elapsed)} elapsed")
+            f"{render_duration(elapsed)} elapsed")
+
+
+def render_duration(seconds: float | None) -> str:
+    """``H:MM:SS`` (``-`` when unknown); what ``status`` and the progress display show."""
+    if seconds is None:
+        return "-"
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 class Progress:
@@ -90,10 +101,3 @@ class Progress:
 
 def _timestamp(now: float) -> str:
     return datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"

@@ -1,4 +1,4 @@
-"""The per-address inventory entries of ``state.json``, and how an applied change updates them.
+"""The per-address inventory entries of ``state.json``: their shapes, and edits of those shapes.
 
 Execution entry::
 
@@ -14,185 +14,35 @@ Workflow entry::
      "versions": [{"gcs_id", "gcs_name", "digest", "created"}]}
 
 An entry whose current object is gone but which still tracks superseded runs or old versions
-keeps ``gcs_id: null``. :func:`state_updates` is pure: apply calls it after a change succeeded
-and journals the ``{address: entry | None}`` it returns.
+keeps ``gcs_id: null``. The functions here know only these shapes; how an applied change
+updates them is the engine's (:mod:`gcsapply.engine.record_changes`).
 """
 
 from __future__ import annotations
 
-import copy
 
-from gcsapply.plan.model import KIND_EXECUTION, KIND_WORKFLOW, Action, Change
-from gcsapply.plan.views import execution_policies, fingerprint, launch_settings, workflow_after
-
-
-def execution_entry(spec, *, gcs_id: str | None, workflow_id: str | None = None,
-                    attempts: int = 0, superseded=(), launch: dict | None = None) -> dict:
-    return {
-        "kind": KIND_EXECUTION, "name": spec.name, "gcs_id": gcs_id, "gcs_name": spec.gcs_name,
-        "key": spec.key, "workflow": spec.workflow, "workflow_id": workflow_id,
-        "launch": launch if launch is not None else launch_settings(spec),
-        "fingerprint": fingerprint(launch_settings(spec)),
-        **execution_policies(spec),
-        "attempts": attempts, "superseded": list(superseded),
-    }
-
-
-def workflow_entry(spec, *, gcs_id: str | None, created: bool, versions=(),
-                   update_at: str | None = None) -> dict:
-    after = workflow_after(spec)
-    return {
-        "kind": KIND_WORKFLOW, "name": spec.name, "gcs_id": gcs_id, "gcs_name": spec.gcs_name,
-        "digest": spec.digest, "versioning": spec.versioning,
-        "description": after["description"], "vendor": after["vendor"],
-        "update_at": update_at, "fingerprint": fingerprint(after),
-        "prevent_destroy": spec.prevent_destroy, "created": created,
-        "versions": list(versions),
-    }
-
-
-def state_updates(resources: dict, change: Change, *, gcs_id: str | None = None,
-                  workflow_id: str | None = None) -> dict:
-    """``{address: new entry | None}`` after ``change`` succeeded (None removes the address).
-
-    ``resources`` is the state's inventory as it is now; ``gcs_id`` the id a create returned;
-    ``workflow_id`` the workflow a launched run uses. Returns ``{}`` when state is unchanged.
-    """
-    owner = change.owner
-    entry = copy.deepcopy(resources.get(owner))
-    if change.kind == KIND_EXECUTION:
-        new = (_execution_version(entry, change) if change.is_version
-               else _execution(entry, change, gcs_id, workflow_id))
-    else:
-        new = (_workflow_version(entry, change) if change.is_version
-               else _workflow(entry, change, gcs_id))
-    if new is _UNCHANGED or new == resources.get(owner):
-        return {}
-    return {owner: new}
-
-
-_UNCHANGED = object()
-
-
-def _execution(entry, change: Change, gcs_id, workflow_id):
-    spec, live = change.desired, change.live
-    action = change.action
-    if action is Action.CREATE:
-        superseded = [s for s in _superseded_after(entry, spec.key) if s.get("gcs_id") != gcs_id]
-        return execution_entry(spec, gcs_id=gcs_id, workflow_id=workflow_id,
-                               superseded=superseded)
-    if action in (Action.DELETE, Action.FORGET):
-        if entry and entry.get("superseded"):
-            entry.update(gcs_id=None, gcs_name=None, key=None)
-            return entry
-        return None
-    if spec is None:
-        return _UNCHANGED
-    live_id = _live_id(live)
-    if entry is None or entry.get("key") != spec.key or entry.get("gcs_id") is None:
-        if live_id is None:
-            return _UNCHANGED  # nothing launched under this key: nothing to own yet
-        entry = execution_entry(spec, gcs_id=live_id, workflow_id=_live_workflow_id(live),
-                                superseded=_superseded_after(entry, spec.key))
-    entry.update(execution_policies(spec))
-    if action is Action.RETRY:
-        entry["attempts"] = int(entry.get("attempts") or 0) + 1
-    return entry
-
-
-def _execution_version(entry, change: Change):
-    record = {"gcs_id": change.gcs_id, "gcs_name": change.gcs_name,
-              "key": (change.before or {}).get("key")}
-    if change.action in (Action.DELETE, Action.FORGET):
-        if entry is None:
-            return _UNCHANGED
-        entry["superseded"] = [s for s in entry.get("superseded", [])
-                               if s.get("gcs_id") != change.gcs_id]
-        return _drop_if_empty(entry)
-    if entry is None:
-        entry = {"kind": KIND_EXECUTION, "name": change.name, "gcs_id": None, "gcs_name": None,
-                 "key": None, "superseded": []}
-    if any(s.get("gcs_id") == change.gcs_id for s in entry.get("superseded", [])):
-        return _UNCHANGED
-    entry.setdefault("superseded", []).append(record)
-    return entry
-
-
-def _workflow(entry, change: Change, gcs_id):
-    spec, action = change.desired, change.action
-    if action in (Action.CREATE, Action.REPLACE):
-        versions = list((entry or {}).get("versions", []))
-        if entry and entry.get("gcs_id") and entry.get("gcs_id") != gcs_id \
-                and entry.get("digest") != spec.digest and entry.get("created"):
-            versions.append(_version_record(entry))  # only what we created is ever deleted
-        return workflow_entry(spec, gcs_id=gcs_id, created=True, versions=versions)
-    if action in (Action.DELETE, Action.FORGET):
-        if entry and entry.get("versions"):
-            entry.update(gcs_id=None, gcs_name=None, digest=None)
-            return entry
-        return None
-    if spec is None:
-        return _UNCHANGED
-    live_id = _live_id(change.live)
-    if live_id is None:
-        return _UNCHANGED
-    update_at = (change.live or {}).get("update_at") if isinstance(change.live, dict) else None
-    if entry is None or entry.get("gcs_id") != live_id:
-        versions = list((entry or {}).get("versions", []))
-        if entry and entry.get("gcs_id") and entry.get("gcs_id") != live_id \
-                and entry.get("created"):
-            versions.append(_version_record(entry))
-        return workflow_entry(spec, gcs_id=live_id, created=False, versions=versions,
-                              update_at=update_at)
-    created = bool(entry.get("created"))
-    return workflow_entry(spec, gcs_id=live_id, created=created,
-                          versions=entry.get("versions", []),
-                          update_at=None if action is Action.UPDATE else update_at)
-
-
-def _workflow_version(entry, change: Change):
-    if change.action in (Action.DELETE, Action.FORGET):
-        if entry is None:
-            return _UNCHANGED
-        entry["versions"] = [v for v in entry.get("versions", [])
-                             if v.get("gcs_id") != change.gcs_id]
-        return _drop_if_empty(entry)
-    return _UNCHANGED  # old versions enter state only through a create (they are ours)
-
-
-def _drop_if_empty(entry):
-    if entry.get("gcs_id") is None and not entry.get("superseded") and not entry.get("versions"):
-        return None
-    return entry
-
-
-def _superseded_after(entry, new_key) -> list:
+def superseded_after(entry: dict | None, new_key: str) -> list:
     """The entry's superseded runs, plus its current run when ``new_key`` replaces it (once)."""
     superseded = [s for s in (entry or {}).get("superseded", []) if s.get("key") != new_key]
     if entry and entry.get("gcs_id") and entry.get("key") != new_key \
             and all(s.get("gcs_id") != entry["gcs_id"] for s in superseded):
-        superseded.append(_superseded_record(entry))
+        superseded.append(superseded_record(entry))
     return superseded
 
 
-def _superseded_record(entry) -> dict:
+def superseded_record(entry: dict) -> dict:
+    """The ``superseded`` record of an execution entry's current run."""
     return {"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"), "key": entry.get("key")}
 
 
-def _version_record(entry) -> dict:
+def version_record(entry: dict) -> dict:
+    """The ``versions`` record of a workflow entry's current version."""
     return {"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
             "digest": entry.get("digest"), "created": bool(entry.get("created"))}
 
 
-def _live_id(live):
-    if not isinstance(live, dict):
+def drop_if_empty(entry: dict) -> dict | None:
+    """None (the address leaves the state) when the entry tracks nothing any more."""
+    if entry.get("gcs_id") is None and not entry.get("superseded") and not entry.get("versions"):
         return None
-    if "execution" in live:
-        return (live.get("execution") or {}).get("guid")
-    return live.get("id")
-
-
-def _live_workflow_id(live):
-    if isinstance(live, dict) and "execution" in live:
-        return (live.get("execution") or {}).get("workflow_id")
-    return None
+    return entry

@@ -14,7 +14,8 @@ Entries (one JSON object per line)::
                        "set": {"execution/a": {...entry...}}}        null removes an address
     {"phase": "state", "set": {...}}                                 a state-only update
 
-``set`` carries what :func:`gcsapply.state.entries.state_updates` returned for the change.
+``set`` carries the entries the engine computed for the change
+(:func:`gcsapply.engine.record_changes.state_updates`).
 
 Replay ignores a torn last line (a crash mid-write) and refuses a torn line anywhere else.
 """
@@ -97,10 +98,6 @@ class Journal:
     def pending(self) -> list[dict]:
         """``begin`` entries with no ``end``: calls whose outcome is unknown."""
         return pending_entries(self.replay())
-
-    def compact_into(self, state: State) -> State:
-        """A copy of ``state`` with every completed entry applied (serial + 1 if any)."""
-        return apply_entries(state, self.replay())
 
     def rewrite(self, entries: list[dict]) -> None:
         """Replace the journal with ``entries`` (atomically): what compaction keeps."""

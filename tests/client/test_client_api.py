@@ -157,8 +157,8 @@ def test_a_listing_starts_over_when_total_num_moves_and_misses_nothing():
         page = data[offset:offset + limit]
         return {"executions": [{"execution": {"guid": g}} for g in page], "total_num": len(data)}
 
-    from gcsapply.client.api import _execution_guid
-    got = [i["execution"]["guid"] for i in iterate_pages(fetch, "executions", _execution_guid, {}, 4,
+    from gcsapply.client.api import execution_guid
+    got = [i["execution"]["guid"] for i in iterate_pages(fetch, "executions", execution_guid, {}, 4,
                                                          total_key="total_num")]
     assert sorted(got) == sorted(data) and len(got) == len(set(got))
     assert all(p["offset"].isdigit() and p["limit"] == "4" for p in sent)

@@ -7,6 +7,7 @@ from pathlib import Path
 from apply_harness import ECHO_TEMPLATE
 
 from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
+from gcsapply.live.model import LiveExecution
 from gcsapply.manifest.model import DesiredStack, ExecutionSpec, StackSpec, WorkflowSpec
 from gcsapply.plan.build import Action, Change
 from gcsapply.state import Binding, Journal, State, load_state, pending_entries
@@ -80,7 +81,7 @@ def test_a_same_named_run_without_our_labels_is_not_adopted(emulator_api, emulat
 
 def test_a_noop_that_state_already_knows_writes_no_journal_line(tmp_path):
     from gcsapply.clock import ManualClock
-    from gcsapply.state.entries import execution_entry
+    from gcsapply.engine.record_changes import execution_entry
 
     run = spec("na12878", "NA12878")
     state = State.empty()
@@ -93,7 +94,7 @@ def test_a_noop_that_state_already_knows_writes_no_journal_line(tmp_path):
     adopted = spec("hg002", "HG002")
     recorder.record(Change(adopted.address, "Execution", adopted.name, adopted.gcs_name, "run-2",
                            Action.NOOP, None, None, None, desired=adopted,
-                           live={"execution": {"guid": "run-2", "name": adopted.gcs_name,
-                                               "workflow_id": "wf-1"}}))
+                           live=LiveExecution.from_item({"execution": {
+                               "guid": "run-2", "name": adopted.gcs_name, "workflow_id": "wf-1"}})))
     assert recorder.entries_written == 1  # the adoption: state learns the run
     assert recorder.resources[adopted.address]["gcs_id"] == "run-2"

@@ -4,6 +4,13 @@ import dataclasses
 
 from gcsapply.kinds import KINDS, Effect, Execution, ExecutionSet, Stack, Workflow
 from gcsapply.manifest.model import ExecutionSpec, StackSpec, WorkflowSpec
+from gcsapply.manifest.names import (
+    EXECUTION_NAME_MAX,
+    EXECUTIONSET_NAME_MAX,
+    NAME_RE,
+    STACK_NAME_MAX,
+    WORKFLOW_NAME_MAX,
+)
 from gcsapply.schemas import load_schema
 
 
@@ -61,3 +68,11 @@ def _resolve(node):
     for part in pointer.strip("/").split("/"):
         root = root[part]
     return _resolve(root)
+
+
+def test_every_kind_schema_states_the_one_name_rule_and_its_kinds_length_cap():
+    caps = {Stack: STACK_NAME_MAX, Workflow: WORKFLOW_NAME_MAX, Execution: EXECUTION_NAME_MAX,
+            ExecutionSet: EXECUTIONSET_NAME_MAX}
+    for cls, cap in caps.items():
+        name = load_schema(cls.SCHEMA)["properties"]["metadata"]["properties"]["name"]
+        assert (name["pattern"], name["maxLength"]) == (NAME_RE.pattern, cap), cls.KIND

@@ -6,7 +6,7 @@ import pytest
 
 from gcsapply.errors import InputError
 from gcsapply.manifest.build import load_stack
-from gcsapply.manifest.names import derived_stack_name, is_valid_name, member_name, sanitise
+from gcsapply.manifest.names import base_name, derived_stack_name, is_valid_name, member_name, sanitise, versioned_name
 
 
 def k(key):
@@ -130,3 +130,13 @@ def test_an_execution_set_member_colliding_with_an_execution_is_an_error_at_the_
     assert [d.render() for d in exc_info.value.diagnostics] == [
         "set.yaml:5:23: error: member execution/c-s1 of executionset/c collides with the Execution "
         "declared in run.yaml:3 (at spec.samples[1])\n  hint: rename the Execution or the set"]
+
+
+@pytest.mark.parametrize("gcs_name, expected", [
+    ("na12878-3f2a9c1d", "na12878"), ("cohort-na12878-0badc0de", "cohort-na12878"),
+    ("na12878", None), ("na12878-3F2A9C1D", None), ("Na12878-3f2a9c1d", None), ("", None),
+])
+def test_base_name_reads_the_metadata_name_back_from_a_versioned_gcs_name(gcs_name, expected):
+    assert base_name(gcs_name) == expected
+    if expected is not None:
+        assert versioned_name(expected, gcs_name[-8:] + "ffff") == gcs_name

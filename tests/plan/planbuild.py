@@ -1,7 +1,7 @@
 """Builders for plan tests: desired stacks, live records, and a perfect apply simulated in memory.
 
 ``perfect_apply`` carries out a plan against a :class:`LiveState` the way a flawless apply
-would, and updates the state with :func:`gcsapply.state.entries.state_updates` — so the
+would, and updates the state with :func:`gcsapply.engine.record_changes.state_updates` — so the
 property "the plan after a perfect apply is empty" exercises the real state bookkeeping.
 """
 
@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
+from gcsapply.engine.record_changes import state_updates
 from gcsapply.live.model import LiveExecution, LiveState, LiveWorkflow
 from gcsapply.manifest.model import DesiredStack, ExecutionSpec, RunPolicy, StackSpec, WorkflowSpec
 from gcsapply.plan.build import Action, PlanOptions, build_plan
-from gcsapply.state.entries import state_updates
 from gcsapply.state.file import Binding, State
 
 STACK = "genomics-prod"

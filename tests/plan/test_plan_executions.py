@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from planbuild import STACK, actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
+from gcsapply.engine.record_changes import execution_entry
 from gcsapply.errors import PlanRefusedError
 from gcsapply.manifest.model import ExecutionSpec, run_key
 from gcsapply.plan.build import Action, Reason
 from gcsapply.plan.executions import decide_execution
-from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State
 
 WF = workflow()
@@ -132,7 +132,7 @@ def test_a_run_found_by_exact_name_without_state_is_adopted_not_relaunched():
     result = plan(desired([WF], [spec]), live([LIVE_WF], [run]))
     change = result.change("execution/na12878")
     assert change.action is Action.NOOP and change.gcs_id == run.id
-    assert change.live["execution"]["guid"] == run.id
+    assert change.live == run  # apply reads the typed live object it was planned against
 
 
 def test_a_run_deleted_outside_is_drift_and_not_relaunched():

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pytest
 from planbuild import actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
+from gcsapply.engine.record_changes import execution_entry, workflow_entry
 from gcsapply.errors import PlanRefusedError, UsageError
 from gcsapply.plan.build import Action, Cost
-from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
 
 WF = workflow()

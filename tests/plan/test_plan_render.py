@@ -8,18 +8,16 @@ import textwrap
 from jsonschema import Draft202012Validator
 from planbuild import binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
+from gcsapply.engine.record_changes import execution_entry
 from gcsapply.plan.build import PlanOptions, build_plan
 from gcsapply.render.markdown import render_markdown
 from gcsapply.render.plan_text import (
-    compare_saved,
     mask,
-    plan_fingerprints,
     render_json,
     render_saved_plan,
     render_text,
 )
 from gcsapply.schemas import load_schema
-from gcsapply.state.entries import execution_entry
 from gcsapply.state.file import State
 
 NOTIFY = {"events": ["exec_failed"], "email": ["ops@example.org"], "sms": ["+8613800001234"]}
@@ -229,29 +227,6 @@ def test_a_saved_plan_records_fingerprints_stack_dir_and_options_and_validates()
     assert set(saved["fingerprints"]) == {"execution/hg002", "execution/na12878",
                                           "execution/old", "workflow/germline"}
     assert PlanOptions.from_json(saved["options"]) == options
-
-
-def test_compare_saved_accepts_the_same_plan_and_names_what_moved():
-    saved = json.loads(render_saved_plan(_mixed_plan(), stack_dir="/s", options=PlanOptions()))
-    assert compare_saved(saved, _mixed_plan()) == []
-    moved = dict(saved, saved=dict(saved["saved"], serial=5))
-    assert compare_saved(moved, _mixed_plan()) == [
-        "the state serial is now 4, the plan was made at serial 5"]
-    prints = dict(saved["saved"]["fingerprints"], **{"execution/old": "0" * 64})
-    tampered = dict(saved, saved=dict(saved["saved"], fingerprints=prints))
-    assert compare_saved(tampered, _mixed_plan()) == [
-        "execution/old: changed in GCS since the plan was made"]
-
-
-def test_fingerprints_change_when_the_live_object_changes():
-    wf = live_workflow(workflow())
-    spec = execution(priority=9)
-    before = plan(desired([workflow()], [spec]),
-                  live([wf], [live_run(spec, "Running", workflow=wf, priority=1)]))
-    after = plan(desired([workflow()], [spec]),
-                 live([wf], [live_run(spec, "Running", workflow=wf, priority=2)]))
-    assert plan_fingerprints(before)["execution/na12878"] != \
-        plan_fingerprints(after)["execution/na12878"]
 
 
 def test_markdown_stays_under_the_limit_with_thousands_of_drift_entries():

@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from planbuild import TEMPLATE, actions, binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
+from gcsapply.engine.record_changes import execution_entry, workflow_entry
 from gcsapply.errors import PlanRefusedError
 from gcsapply.plan.build import Action, Reason
-from gcsapply.state.entries import execution_entry, workflow_entry
 from gcsapply.state.file import State
 
 V2 = TEMPLATE + b"# version 2\n"
@@ -145,6 +145,7 @@ def test_under_versioning_none_state_vouches_for_the_digest_while_update_at_matc
     entry = workflow_entry(old_spec, gcs_id=wf.id, created=True, update_at=wf.update_at)
     change = plan(desired([spec]), live([wf]), _state(entry)).change("workflow/germline")
     assert [d.path for d in change.diff] == ["digest"]
+    assert change.live.digest == old_spec.digest  # apply uploads from this, not from the diff
 
 
 def test_versioning_none_template_update_is_refused_when_runs_use_the_workflow():

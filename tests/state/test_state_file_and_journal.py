@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from gcsapply.engine.record_changes import execution_entry, workflow_entry
 from gcsapply.errors import StateError
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
 from gcsapply.schemas import load_schema
 from gcsapply.state import Binding, Journal, State, compact, load_state, read_current_state, write_state_atomic
-from gcsapply.state.entries import execution_entry, workflow_entry
 
 BINDING = Binding("embedded", "0e5c5d3bc1a54c5fa3a2e1d6f0b1c2d3", "genomics-prod")
 WF = WorkflowSpec(name="germline", template_path=Path("/t.yaml"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gcsapply.engine.record_changes import execution_entry, state_updates, workflow_entry
 from gcsapply.plan.build import Action, Change, Reason
-from gcsapply.state.entries import execution_entry, state_updates, workflow_entry
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "plan"))
 from planbuild import execution, live_run, live_workflow, workflow  # noqa: E402
@@ -19,7 +19,7 @@ def _run_change(spec, action, *, run=None, reason=None, address=None, gcs_id=Non
     return Change(address or spec.address, "Execution", spec.name,
                   run.name if run else spec.gcs_name, gcs_id or (run.id if run else None),
                   action, reason, run.view() if run else None, None, desired=spec,
-                  live=run.record() if run else None)
+                  live=run)
 
 
 def test_a_launch_records_the_run_and_moves_the_previous_key_to_superseded():
@@ -103,7 +103,7 @@ def test_a_new_workflow_version_keeps_the_old_one_it_created():
 
 def test_an_adopted_workflow_is_recorded_as_not_created_here():
     change = Change(WF.address, "Workflow", WF.name, WF.gcs_name, LIVE_WF.id, Action.NOOP,
-                    None, LIVE_WF.view(), None, desired=WF, live=LIVE_WF.record())
+                    None, LIVE_WF.view(), None, desired=WF, live=LIVE_WF)
     entry = state_updates({}, change)[WF.address]
     assert (entry["gcs_id"], entry["created"]) == (LIVE_WF.id, False)
 
