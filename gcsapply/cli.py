@@ -1,33 +1,35 @@
 """The ``gcsapply`` command line: the command table and the single exception boundary.
 
 Each command lives in ``gcsapply/commands/<name>.py`` and exposes ``add_arguments(parser)``
-and ``run(args) -> int``. :func:`main` is the only place that turns exceptions into exit
-codes: usage errors and bad input exit 1 (never argparse's 2), interrupts 130.
+and ``run(args) -> int``; flags shared by several commands are defined once in
+:mod:`gcsapply.commands.options`. :func:`main` is the only place that turns exceptions into
+exit codes: usage errors and bad input exit 1 (never argparse's 2), interrupts 130.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
 import traceback
+from types import ModuleType
 
 from gcsapply import __version__
+from gcsapply.commands import apply, destroy, emulator, outputs, plan, state, status, validate
 from gcsapply.diagnostics import render_diagnostics_json, render_diagnostics_text
 from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
 
-# name -> (module under gcsapply.commands, one-line summary)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("validate", "Check manifests and workflow templates, offline"),
-    "plan": ("plan", "Show what apply would change in GCS"),
-    "apply": ("apply", "Make GCS match the manifests (or apply a saved plan)"),
-    "destroy": ("destroy", "Remove what the stack manages, respecting deletion policies"),
-    "status": ("status", "List the stack's runs with their progress"),
-    "outputs": ("outputs", "Print a run's result paths"),
-    "state": ("state", "Inspect the state file, or release a stale lock"),
-    "emulator": ("emulator", "Run the local GCS emulator"),
+# name -> (command module, one-line summary)
+COMMANDS: dict[str, tuple[ModuleType, str]] = {
+    "validate": (validate, "Check manifests and workflow templates, offline"),
+    "plan": (plan, "Show what apply would change in GCS"),
+    "apply": (apply, "Make GCS match the manifests (or apply a saved plan)"),
+    "destroy": (destroy, "Remove what the stack manages, respecting deletion policies"),
+    "status": (status, "List the stack's runs with their progress"),
+    "outputs": (outputs, "Print a run's result paths"),
+    "state": (state, "Inspect the state file, or release a stale lock"),
+    "emulator": (emulator, "Run the local GCS emulator"),
 }
 
 
@@ -48,10 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", default=False, help=debug_help)
     parser.add_argument("--version", action="version", version=f"gcsapply {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (module_name, summary) in COMMANDS.items():
-        module = _command_module(module_name)
-        if module is None:
-            continue
+    for name, (module, summary) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=summary, description=summary, parents=[common])
         module.add_arguments(command_parser)
         command_parser.set_defaults(_run=module.run)
@@ -99,15 +98,6 @@ def main(argv: list[str] | None = None) -> int:
         print("  hint: rerun with --debug and report the traceback", file=sys.stderr)
         _debug_traceback(debug)
         return EXIT_ERROR
-
-
-def _command_module(module_name: str):
-    try:
-        return importlib.import_module(f"gcsapply.commands.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"gcsapply.commands.{module_name}":
-            return None  # not built yet
-        raise
 
 
 def _debug_traceback(debug: bool) -> None:

@@ -105,3 +105,11 @@ def test_debug_is_seen_before_or_after_the_command(argv):
 
 def test_debug_is_off_unless_asked_for():
     assert cli.build_parser().parse_args(["validate", "x"]).debug is False
+
+
+def test_every_command_of_the_table_is_built_into_the_parser_with_its_summary():
+    [commands] = [a for a in cli.build_parser()._actions if a.dest == "command"]
+    assert list(commands.choices) == list(cli.COMMANDS)
+    for name, (module, summary) in cli.COMMANDS.items():
+        assert module.__name__ == f"gcsapply.commands.{name}"
+        assert commands.choices[name].description == summary

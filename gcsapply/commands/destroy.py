@@ -6,29 +6,28 @@ Runs under ``deletionPolicy: retain`` (the default) are forgotten, not deleted, 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gcsapply.commands.apply import engine_settings, terminal_console
+from gcsapply.commands.console import terminal_console
+from gcsapply.commands.options import (
+    ALLOW_DELETES,
+    AUTO_APPROVE,
+    PARALLELISM,
+    STACK_DIR,
+    add_options,
+    apply_settings,
+    plan_options,
+)
 from gcsapply.engine.apply import run_apply
-from gcsapply.plan.build import PlanOptions
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("path", metavar="DIR", type=Path, help="the stack directory")
-    parser.add_argument("--auto-approve", action="store_true",
-                        help="destroy without asking (required when stdin is not a terminal)")
+    add_options(parser, STACK_DIR, AUTO_APPROVE)
     parser.add_argument("--include-retained", action="store_true",
                         help="also delete runs whose deletionPolicy is retain")
-    parser.add_argument("--allow-deletes", type=int, metavar="N",
-                        help="raise limits.maxDeletesPerApply to N for this destroy")
-    parser.add_argument("--parallelism", type=int, metavar="N",
-                        help="calls in flight at once, 1-64 (default: the Stack's, else 10)")
+    add_options(parser, ALLOW_DELETES, PARALLELISM)
 
 
 def run(args, *, clock=None, emulator_factory=None) -> int:
-    args.wait, args.timeout = False, None
-    settings = engine_settings(args, "destroy")
-    settings.plan_options = PlanOptions(destroy=True, include_retained=args.include_retained,
-                                        allow_deletes=args.allow_deletes)
-    return run_apply(args.path, settings, terminal_console(), clock=clock,
+    settings = apply_settings(args, "destroy", args.dir)
+    settings.plan_options = plan_options(args, destroy=True)
+    return run_apply(args.dir, settings, terminal_console(), clock=clock,
                      emulator_factory=emulator_factory)

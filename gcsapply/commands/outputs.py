@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from gcsapply.commands.options import JSON, add_options
 from gcsapply.errors import EXIT_OK, UsageError
 from gcsapply.live.lookup import find_execution, run_status
 from gcsapply.state.inventory import find_run
@@ -19,7 +20,7 @@ from gcsapply.workspace import open_workspace
 def add_arguments(parser) -> None:
     parser.add_argument("where", metavar="[DIR] ADDR", nargs="+",
                         help="the stack directory (default: .) and a run address")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_options(parser, JSON)
 
 
 def run(args, *, clock=None, emulator_factory=None) -> int:

@@ -12,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from gcsapply.commands.options import JSON, PLAN_OPTIONS, STACK_DIR, add_options, plan_options
 from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
-from gcsapply.plan.build import PlanOptions
 from gcsapply.render.markdown import render_markdown
 from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
 from gcsapply.state.file import write_text_atomic
@@ -22,35 +22,19 @@ from gcsapply.workspace import fewer_collections, make_plan, open_workspace
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
+    add_options(parser, STACK_DIR)
     shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true",
-                       help="print only the JSON plan (schemas/plan.schema.json)")
+    add_options(shape, JSON)
     shape.add_argument("--markdown", action="store_true", help="print the plan as Markdown")
     parser.add_argument("--out", metavar="FILE", type=Path,
                         help="also save the plan for 'gcsapply apply FILE'")
     parser.add_argument("--detailed-exitcode", action="store_true",
                         help="exit 0 without changes, 2 with changes, 1 on error")
-    parser.add_argument("--target", metavar="ADDR", action="append", default=[],
-                        help="plan only ADDR and what it needs (repeatable)")
-    parser.add_argument("--replace", metavar="ADDR", action="append", default=[],
-                        help="re-create this workflow even though it is unchanged (repeatable)")
-    parser.add_argument("--relaunch-missing", action="store_true",
-                        help="launch again runs that were deleted outside gcsapply")
-    parser.add_argument("--allow-launches", metavar="N", type=_count,
-                        help="allow up to N launches (above limits.maxLaunchesPerApply)")
-    parser.add_argument("--allow-deletes", metavar="N", type=_count,
-                        help="allow up to N deletes (above limits.maxDeletesPerApply)")
-
-
-def options_from(args) -> PlanOptions:
-    return PlanOptions(targets=tuple(args.target), replace=tuple(args.replace),
-                       relaunch_missing=args.relaunch_missing,
-                       allow_launches=args.allow_launches, allow_deletes=args.allow_deletes)
+    add_options(parser, *PLAN_OPTIONS)
 
 
 def run(args, *, clock=None, emulator_factory=None) -> int:
-    options = options_from(args)
+    options = plan_options(args)
     machine = args.json or args.markdown
     with fewer_collections(), open_workspace(args.dir, allow_empty=options.destroy, clock=clock,
                                              emulator_factory=emulator_factory) as workspace:
@@ -90,12 +74,3 @@ def _save(path: Path, text: str) -> None:
 def _colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"expected a number of changes, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"expected a number of changes >= 0, got {value}")
-    return value

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
+from gcsapply.commands.options import JSON, STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK, StateError
 from gcsapply.render.state import describe_entry, inventory_rows
 from gcsapply.state.lock import force_unlock
@@ -20,14 +20,13 @@ from gcsapply.workspace import open_workspace
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
     listing = sub.add_parser("list", help="list the addresses in the state")
-    listing.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    add_options(listing, STACK_DIR, JSON)
     show = sub.add_parser("show", help="show one address's state entry")
-    show.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
+    add_options(show, STACK_DIR)
     show.add_argument("address", metavar="ADDR", help="e.g. execution/na12878")
-    show.add_argument("--json", action="store_true", help="print the entry as JSON")
+    add_options(show, JSON)
     unlock = sub.add_parser("unlock", help="remove state.lock (when its holder is gone)")
-    unlock.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
+    add_options(unlock, STACK_DIR)
 
 
 def run(args) -> int:

@@ -7,17 +7,16 @@ at most 50 runs (one monitoring call each). Read-only: no lock, no state write.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from gcsapply.commands.options import JSON, STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK
-from gcsapply.render.status import collect_status, render_status_json, render_status_text
+from gcsapply.live.status import collect_status
+from gcsapply.render.status import render_status_json, render_status_text
 from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
-    parser.add_argument("--json", action="store_true",
-                        help="print JSON (schemas/status.schema.json)")
+    add_options(parser, STACK_DIR, JSON)
     parser.add_argument("--usage", action="store_true",
                         help="add peak CPU and memory per run (at most 50 runs)")
 

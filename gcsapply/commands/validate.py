@@ -8,17 +8,15 @@ Never touches the network.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from gcsapply.commands.options import JSON, STACK_DIR, add_options
 from gcsapply.diagnostics import render_diagnostics_json, sort_diagnostics
 from gcsapply.errors import EXIT_OK
 from gcsapply.manifest.build import load_stack
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("dir", metavar="DIR", type=Path, help="the stack directory")
-    parser.add_argument("--json", action="store_true",
-                        help="print only the diagnostics document (schemas/diagnostics.schema.json)")
+    add_options(parser, STACK_DIR, JSON)
 
 
 def run(args) -> int:

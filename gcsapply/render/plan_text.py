@@ -8,7 +8,7 @@ A saved plan (``--out``) is the JSON plan plus ``"saved"``: the lineage and seri
 state it was made against, a fingerprint per non-noop change and per workflow those changes
 use (``absent`` for a create), the absolute stack directory and the options, so ``apply FILE``
 can re-plan and refuse with ``stale plan`` unless everything still matches
-(:func:`compare_saved`).
+(:mod:`gcsapply.plan.saved` fingerprints, reads and compares saved plans).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ import re
 from json.encoder import encode_basestring
 
 from gcsapply.plan.diff import flatten
-from gcsapply.plan.model import ACTION_ORDER, KIND_EXECUTION, Action, Change, Plan, PlanOptions
-from gcsapply.plan.views import fingerprint
+from gcsapply.plan.model import ACTION_ORDER, Action, Change, Plan, PlanOptions
+from gcsapply.plan.saved import plan_fingerprints
 
 FORMAT_VERSION = "1.0"
-ABSENT = "absent"
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+", Action.RETRY: ">",
            Action.CANCEL: "x", Action.DELETE: "-", Action.FORGET: "=", Action.NOOP: " "}
@@ -227,60 +226,12 @@ def _value(value) -> str:
 
 # ---- saved plans ------------------------------------------------------------------------
 
-def plan_fingerprints(plan: Plan) -> dict[str, str]:
-    """A fingerprint of the live object behind each non-noop change and each workflow those
-    changes use (``absent`` for a create): equal fingerprints mean GCS has not moved."""
-    by_address = {c.address: c for c in plan.changes}
-    prints: dict[str, str] = {}
-    for change in plan.actionable():
-        prints[change.address] = _fingerprint(change)
-        if change.kind == KIND_EXECUTION and change.desired is not None \
-                and not change.desired.workflow.startswith("id:"):
-            used = by_address.get(f"workflow/{change.desired.workflow}")
-            if used is not None:
-                prints[used.address] = _fingerprint(used)
-    return dict(sorted(prints.items()))
-
-
 def render_saved_plan(plan: Plan, *, stack_dir: str, options: PlanOptions,
                       binding: dict | None = None) -> str:
-    """The ``--out`` file: the JSON plan plus what ``apply FILE`` needs to check and re-plan."""
+    """The ``--out`` file: the JSON plan plus what ``apply FILE`` needs to check and re-plan
+    (:mod:`gcsapply.plan.saved` reads and checks it)."""
     document = plan_document(plan)
     document["saved"] = {"lineage": plan.lineage, "serial": plan.serial,
                          "fingerprints": plan_fingerprints(plan), "stack_dir": stack_dir,
                          "options": options.to_json(), "binding": binding}
     return _dump(document)
-
-
-def compare_saved(saved_doc: dict, fresh_plan: Plan) -> list[str]:
-    """Why ``fresh_plan`` is not the plan that was saved; an empty list means it is."""
-    saved = saved_doc.get("saved") or {}
-    problems = []
-    if saved.get("lineage") != fresh_plan.lineage:
-        problems.append(f"the state lineage is now {fresh_plan.lineage}, the plan was made "
-                        f"against {saved.get('lineage')}")
-    if saved.get("serial") != fresh_plan.serial:
-        problems.append(f"the state serial is now {fresh_plan.serial}, the plan was made at "
-                        f"serial {saved.get('serial')}")
-    old, new = saved.get("fingerprints") or {}, plan_fingerprints(fresh_plan)
-    for address in sorted(set(old) | set(new)):
-        if address not in new:
-            problems.append(f"{address}: no longer planned")
-        elif address not in old:
-            problems.append(f"{address}: a change the saved plan does not contain")
-        elif old[address] != new[address]:
-            problems.append(f"{address}: changed in GCS since the plan was made")
-    saved_changes = {c["address"]: c for c in saved_doc.get("changes", [])
-                     if c.get("action") != "noop"}
-    fresh_changes = {c["address"]: c for c in plan_document(fresh_plan)["changes"]
-                     if c["action"] != "noop"}
-    for address in sorted(set(saved_changes) & set(fresh_changes)):
-        if saved_changes[address] != fresh_changes[address]:
-            problems.append(f"{address}: the manifests now plan a different change")
-    return problems
-
-
-def _fingerprint(change: Change) -> str:
-    if change.action is Action.CREATE and change.before is None:
-        return ABSENT
-    return fingerprint({"gcs_id": change.gcs_id, "before": change.before})
