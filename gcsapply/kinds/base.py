@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
+# The manifest kinds (``kind:``); state entries and plan changes carry the same names.
+KIND_STACK = "Stack"
+KIND_WORKFLOW = "Workflow"
+KIND_EXECUTION = "Execution"
+KIND_EXECUTIONSET = "ExecutionSet"
+
 
 class Effect(StrEnum):
     """What changing a field does. Values appear verbatim in messages and tests."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gcsapply.kinds.base import Effect, FieldRule, Kind
-from gcsapply.manifest.model import KIND_EXECUTION, ExecutionSpec, RunPolicy, Source
+from gcsapply.kinds.base import KIND_EXECUTION, Effect, FieldRule, Kind
 
 # The fields of an Execution spec; ExecutionSet reuses them under spec.template.
 EXECUTION_FIELDS = (
@@ -36,51 +35,3 @@ class Execution(Kind):
     KIND = KIND_EXECUTION
     SCHEMA = "execution"
     FIELDS = EXECUTION_FIELDS
-
-    @staticmethod
-    def build(spec: dict, *, name: str, inputs: dict, set_name: str | None = None,
-              source: Source | None = None) -> ExecutionSpec:
-        """An ExecutionSpec from a schema-valid spec with Stack defaults merged in.
-
-        ``inputs`` are the converted inputs (declared types, integral numbers as ints).
-        """
-        run_policy = spec.get("runPolicy") or {}
-        lifecycle = spec.get("lifecycle") or {}
-        notification = spec.get("notification")
-        return ExecutionSpec(
-            name=name,
-            workflow=workflow_ref(spec["workflow"]),
-            inputs=inputs,
-            environment=spec.get("environment"),
-            target=spec.get("target", "cci"),
-            namespace=spec.get("namespace", ""),
-            sfs_pvc_name=spec.get("sfsPvcName", ""),
-            priority=int(spec.get("priority", 0)),
-            timeout=int(spec.get("timeout", 1440)),
-            job_retry_count=_optional_int(spec.get("jobRetryCount")),
-            image_pull_policy=spec.get("imagePullPolicy", "IfNotPresent"),
-            description=spec.get("description", ""),
-            labels=dict(spec.get("labels") or {}),
-            notification=dict(notification) if notification is not None else None,
-            run_policy=RunPolicy(
-                mode=run_policy.get("mode", "once"),
-                max_retries=int(run_policy.get("maxRetries", 2)),
-                rerun_token=run_policy.get("rerunToken", ""),
-            ),
-            deletion_policy=spec.get("deletionPolicy", "retain"),
-            desired_state=spec.get("desiredState", "active"),
-            prevent_destroy=bool(lifecycle.get("preventDestroy", False)),
-            set_name=set_name,
-            source=source,
-        )
-
-
-def workflow_ref(value) -> str:
-    """``W`` of the run key: a Workflow's name, or ``id:<uuid>`` for ``{id: <uuid>}``."""
-    if isinstance(value, dict):
-        return f"id:{value['id']}"
-    return value
-
-
-def _optional_int(value):
-    return None if value is None else int(value)

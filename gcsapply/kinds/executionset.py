@@ -7,9 +7,8 @@ members exist: new rows launch, removed rows are pruned by their last deletion p
 
 from __future__ import annotations
 
-from gcsapply.kinds.base import Effect, FieldRule, Kind
+from gcsapply.kinds.base import KIND_EXECUTIONSET, Effect, FieldRule, Kind
 from gcsapply.kinds.execution import EXECUTION_FIELDS
-from gcsapply.manifest.model import KIND_EXECUTIONSET
 
 
 class ExecutionSet(Kind):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gcsapply.kinds.base import Effect, FieldRule, Kind
-from gcsapply.manifest.model import KIND_WORKFLOW, Source, WorkflowSpec
+from gcsapply.kinds.base import KIND_WORKFLOW, Effect, FieldRule, Kind
 
 
 class Workflow(Kind):
@@ -21,18 +18,3 @@ class Workflow(Kind):
         FieldRule("spec.vendor", "vendor", Effect.IN_PLACE),
         FieldRule("spec.lifecycle.preventDestroy", "prevent_destroy", Effect.STATE_ONLY),
     )
-
-    @staticmethod
-    def build(spec: dict, *, name: str, template_path: Path, template_bytes: bytes,
-              source: Source | None) -> WorkflowSpec:
-        lifecycle = spec.get("lifecycle") or {}
-        return WorkflowSpec(
-            name=name,
-            template_path=template_path,
-            template_bytes=template_bytes,
-            description=spec.get("description", ""),
-            vendor=spec.get("vendor", ""),
-            versioning=spec.get("versioning", "content"),
-            prevent_destroy=bool(lifecycle.get("preventDestroy", False)),
-            source=source,
-        )

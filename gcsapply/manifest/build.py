@@ -21,12 +21,13 @@ from pathlib import Path
 
 from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
 from gcsapply.errors import InputError
-from gcsapply.kinds import KINDS, Stack, Workflow
+from gcsapply.kinds import KINDS
 from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
 from gcsapply.manifest.model import KIND_EXECUTION, KIND_EXECUTIONSET, KIND_STACK, KIND_WORKFLOW, DesiredStack, Source
 from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
+from gcsapply.manifest.specs import build_stack_spec, build_workflow_spec
 from gcsapply.template import load_template
 from gcsapply.yamlio import YamlDocument
 
@@ -125,7 +126,7 @@ class _Loader:
         stacks = self.by_kind[KIND_STACK]
         if not stacks:
             name = derived_stack_name(self.root.resolve().name)
-            return Stack.build({}, name=name, root=self.root, state_path=None, source=None), None, None
+            return build_stack_spec({}, name=name, root=self.root, state_path=None, source=None), None, None
         document, result = stacks[0]
         spec = document.data.get("spec")
         spec = spec if isinstance(spec, dict) else {}
@@ -136,11 +137,11 @@ class _Loader:
             defaults = (spec.get("defaults") or {}).get("execution") or None
         source = Source(document.file, *document.where(()))
         if not result.valid:  # errors will be raised; settings are not used
-            return Stack.build({}, name=name, root=self.root, state_path=None, source=source), \
+            return build_stack_spec({}, name=name, root=self.root, state_path=None, source=source), \
                 defaults, document if defaults else None
         state = (spec.get("state") or {}).get("path")
         state_path = shown_path(self.root, resolve_relative(document.file, self.root, state)) if state else None
-        stack = Stack.build(spec, name=name, root=self.root, state_path=state_path, source=source)
+        stack = build_stack_spec(spec, name=name, root=self.root, state_path=state_path, source=source)
         return stack, defaults, document if defaults else None
 
     # -- Workflows and their templates ---------------------------------------------------------
@@ -178,7 +179,7 @@ class _Loader:
             if not result.valid or template is None:
                 continue
             name = _name_of(document)
-            spec = Workflow.build(document.data["spec"], name=name,
+            spec = build_workflow_spec(document.data["spec"], name=name,
                                   template_path=self.inventory.templates[shown],
                                   template_bytes=template.raw,
                                   source=Source(document.file, *document.where(())))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gcsapply.diagnostics import Diagnostic
-from gcsapply.kinds.execution import Execution
 from gcsapply.manifest.inputs import (
     convert_sample_value,
     placeholder_columns,
@@ -23,6 +22,7 @@ from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
 from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text
 from gcsapply.manifest.schema import did_you_mean, execution_leaf_problems
+from gcsapply.manifest.specs import build_execution_spec
 from gcsapply.template.values import walk_strings
 
 
@@ -69,7 +69,7 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         if problems:
             result.diagnostics.extend(problems)
             continue
-        member = Execution.build(data, name=name, inputs=member_inputs, set_name=set_name,
+        member = build_execution_spec(data, name=name, inputs=member_inputs, set_name=set_name,
                                  source=Source(row.file, row.line, row.column))
         result.members.append((member, row))
     return result

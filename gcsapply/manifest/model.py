@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from gcsapply.kinds.base import KIND_EXECUTION, KIND_EXECUTIONSET, KIND_STACK, KIND_WORKFLOW
 from gcsapply.manifest.names import versioned_name
 
+__all__ = ["KIND_EXECUTION", "KIND_EXECUTIONSET", "KIND_STACK", "KIND_WORKFLOW"]  # re-exported
+
 DEFAULT_STATE_PATH = ".gcsapply/state.json"
-# The manifest kinds (``kind:``); state entries and plan changes carry the same names.
-KIND_STACK = "Stack"
-KIND_WORKFLOW = "Workflow"
-KIND_EXECUTION = "Execution"
-KIND_EXECUTIONSET = "ExecutionSet"
 # The labels that make a run this stack's (DESIGN §2).
 LABEL_STACK = "gcsapply-stack"
 LABEL_KEY = "gcsapply-key"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gcsapply.diagnostics import Diagnostic
-from gcsapply.kinds import Execution, ExecutionSet
+from gcsapply.kinds import ExecutionSet
 from gcsapply.manifest.discover import path_problem, resolve_relative, shown_path
 from gcsapply.manifest.expand import expand_set
 from gcsapply.manifest.inputs import check_inputs, placeholder_columns
@@ -13,6 +13,7 @@ from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
 from gcsapply.manifest.schema import SchemaResult, did_you_mean
+from gcsapply.manifest.specs import build_execution_spec
 from gcsapply.template.values import walk_strings
 from gcsapply.yamlio import YamlDocument
 
@@ -48,7 +49,7 @@ class RunBuilder:
         if not ok or problems or not result.valid:
             return
         name = document.data["metadata"]["name"]
-        execution = Execution.build(spec.data, name=name, inputs=inputs,
+        execution = build_execution_spec(spec.data, name=name, inputs=inputs,
                                     source=Source(document.file, *document.where(())))
         self.executions[execution.address] = execution
 

@@ -1,0 +1,98 @@
+"""From a schema-valid manifest document to the dataclass of its kind (:mod:`gcsapply.manifest.model`).
+
+Each builder takes a document that already passed its JSON Schema (and, for Executions, the
+Stack defaults merged in and the inputs converted), so it only reads values and fills in the
+documented defaults. The kinds (:mod:`gcsapply.kinds`) declare field rules; building is here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gcsapply.manifest.model import DEFAULT_STATE_PATH, ExecutionSpec, RunPolicy, Source, StackSpec, WorkflowSpec
+
+
+def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,
+                     source: Source | None) -> StackSpec:
+    """A StackSpec from a schema-valid ``spec`` (``{}`` when the tree has no Stack)."""
+    rate = spec.get("rateLimit") or {}
+    limits = spec.get("limits") or {}
+    return StackSpec(
+        name=name,
+        root=root,
+        endpoint=spec.get("endpoint", "embedded"),
+        region=spec.get("region"),
+        project_id=spec.get("projectId"),
+        state_path=state_path or DEFAULT_STATE_PATH,
+        parallelism=int(spec.get("parallelism", 10)),
+        reads_per_minute=int(rate.get("readsPerMinute", 600)),
+        writes_per_minute=int(rate.get("writesPerMinute", 300)),
+        page_size=int(spec.get("pageSize", 100)),
+        max_launches_per_apply=_optional_int(limits.get("maxLaunchesPerApply")),
+        max_deletes_per_apply=_optional_int(limits.get("maxDeletesPerApply")),
+        source=source,
+    )
+
+
+def build_workflow_spec(spec: dict, *, name: str, template_path: Path, template_bytes: bytes,
+                        source: Source | None) -> WorkflowSpec:
+    """A WorkflowSpec from a schema-valid ``spec`` and the template's bytes as uploaded."""
+    lifecycle = spec.get("lifecycle") or {}
+    return WorkflowSpec(
+        name=name,
+        template_path=template_path,
+        template_bytes=template_bytes,
+        description=spec.get("description", ""),
+        vendor=spec.get("vendor", ""),
+        versioning=spec.get("versioning", "content"),
+        prevent_destroy=bool(lifecycle.get("preventDestroy", False)),
+        source=source,
+    )
+
+
+def build_execution_spec(spec: dict, *, name: str, inputs: dict, set_name: str | None = None,
+                         source: Source | None = None) -> ExecutionSpec:
+    """An ExecutionSpec from a schema-valid spec with Stack defaults merged in.
+
+    ``inputs`` are the converted inputs (declared types, integral numbers as ints).
+    """
+    run_policy = spec.get("runPolicy") or {}
+    lifecycle = spec.get("lifecycle") or {}
+    notification = spec.get("notification")
+    return ExecutionSpec(
+        name=name,
+        workflow=workflow_ref(spec["workflow"]),
+        inputs=inputs,
+        environment=spec.get("environment"),
+        target=spec.get("target", "cci"),
+        namespace=spec.get("namespace", ""),
+        sfs_pvc_name=spec.get("sfsPvcName", ""),
+        priority=int(spec.get("priority", 0)),
+        timeout=int(spec.get("timeout", 1440)),
+        job_retry_count=_optional_int(spec.get("jobRetryCount")),
+        image_pull_policy=spec.get("imagePullPolicy", "IfNotPresent"),
+        description=spec.get("description", ""),
+        labels=dict(spec.get("labels") or {}),
+        notification=dict(notification) if notification is not None else None,
+        run_policy=RunPolicy(
+            mode=run_policy.get("mode", "once"),
+            max_retries=int(run_policy.get("maxRetries", 2)),
+            rerun_token=run_policy.get("rerunToken", ""),
+        ),
+        deletion_policy=spec.get("deletionPolicy", "retain"),
+        desired_state=spec.get("desiredState", "active"),
+        prevent_destroy=bool(lifecycle.get("preventDestroy", False)),
+        set_name=set_name,
+        source=source,
+    )
+
+
+def workflow_ref(value) -> str:
+    """``W`` of the run key: a Workflow's name, or ``id:<uuid>`` for ``{id: <uuid>}``."""
+    if isinstance(value, dict):
+        return f"id:{value['id']}"
+    return value
+
+
+def _optional_int(value):
+    return None if value is None else int(value)
