@@ -9,10 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
+from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "manifests"
 

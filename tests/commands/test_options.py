@@ -4,16 +4,12 @@ command accepts and refuses the same values with the same message, before any ca
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pytest
+from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
-
-from gcsapply import cli  # noqa: E402
+from gcsapply import cli
 
 
 @pytest.fixture

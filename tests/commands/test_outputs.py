@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apply"))
-
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
+from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution
 
 
 @pytest.fixture

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apply"))
-
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
-
-from gcsapply.state.lock import StateLock, read_lock  # noqa: E402
+from gcsapply.state.lock import StateLock, read_lock
 
 
 @pytest.fixture

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
+from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution
 
 from gcsapply.schemas import load_schema
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apply"))
-
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution  # noqa: E402
 
 
 @pytest.fixture

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from planbuild import TEMPLATE, execution, live_run, live_workflow, workflow
 
 from gcsapply.engine.updates import priority_to_update, template_to_upload, workflow_fields_to_update
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "plan"))
-from planbuild import TEMPLATE, execution, live_run, live_workflow, workflow  # noqa: E402
 
 V2 = TEMPLATE + b"# version 2\n"
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from planbuild import execution, live_run, live_workflow, workflow
 
 from gcsapply.engine.record_changes import execution_entry, state_updates, workflow_entry
 from gcsapply.plan.build import Action, Change, Reason
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "plan"))
-from planbuild import execution, live_run, live_workflow, workflow  # noqa: E402
 
 WF = workflow()
 LIVE_WF = live_workflow(WF)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gcsapply.config import resolve_credentials, resolve_project_id, resolve_region
+from gcsapply.config import resolve_credentials, resolve_endpoint, resolve_project_id, resolve_region
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
-from gcsapply.workspace import open_target, work_dir
 
 SECRET = "SENTINEL-SECRET-0123456789"
 
@@ -88,61 +87,17 @@ def test_project_precedence_is_manifest_then_hw_then_sdk_variable(tmp_path):
         "p-sdk"
 
 
-def test_a_url_endpoint_without_credentials_is_a_clear_error(tmp_path):
-    stack = _stack(tmp_path, endpoint="https://gcs.example.org")
-    with pytest.raises(ConfigError, match="no credentials for https://gcs.example.org") as caught:
-        open_target(stack, environ={})
-    assert "HW_ACCESS_KEY" in caught.value.hint
+def test_region_and_url_endpoints_resolve_their_gcs_and_iam_urls(tmp_path):
+    region = resolve_endpoint(_stack(tmp_path, endpoint="region", region="cn-east-2"), {})
+    assert (region.url, region.iam_url) == ("https://gcs.cn-east-2.myhuaweicloud.com",
+                                            "https://iam.cn-east-2.myhuaweicloud.com/v3/auth/tokens")
+    url = resolve_endpoint(_stack(tmp_path, endpoint="https://gcs.example.org/"), {})
+    assert (url.url, url.iam_url, url.shown) == ("https://gcs.example.org",
+                                                 "https://gcs.example.org/v3/auth/tokens",
+                                                 "https://gcs.example.org")
 
 
-def test_ak_sk_without_a_project_id_is_a_clear_error(tmp_path):
-    stack = _stack(tmp_path, endpoint="region")
-    with pytest.raises(ConfigError, match="AK/SK signing needs a project id"):
-        open_target(stack, environ={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": SECRET})
-
-
-def test_a_region_endpoint_targets_the_regions_gcs_url(tmp_path):
-    stack = _stack(tmp_path, endpoint="region", region="cn-east-2", project_id="p1")
-    with open_target(stack, environ={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": SECRET}) as target:
-        assert target.url == "https://gcs.cn-east-2.myhuaweicloud.com"
-        assert target.binding.endpoint == target.url
-        assert target.description == (
-            "Target: region cn-east-2 (https://gcs.cn-east-2.myhuaweicloud.com), project p1, "
-            "stack genomics-prod (AK/SK from HW_ACCESS_KEY/HW_SECRET_KEY)")
-
-
-def test_the_work_directory_gets_its_own_gitignore(tmp_path):
-    path = work_dir(_stack(tmp_path))
-    assert (path / ".gitignore").read_text() == "*\n"
-
-
-def test_embedded_ignores_credential_variables_and_uses_the_factory(tmp_path, emulator):
-    seen = []
-
-    def factory(db_path):
-        seen.append(db_path)
-        return emulator
-
-    stack = _stack(tmp_path)
-    target = open_target(stack, emulator_factory=factory,
-                         environ={"HW_ACCESS_KEY": "half"})  # ignored: embedded needs none
-    try:
-        assert seen == [tmp_path / ".gcsapply" / "emulator.sqlite"]
-        assert target.binding.endpoint == "embedded"
-        assert target.description == ("Target: embedded emulator (.gcsapply/emulator.sqlite), "
-                                      "project 0e5c5d3bc1a54c5fa3a2e1d6f0b1c2d3, "
-                                      "stack genomics-prod")
-        assert list(target.api.list_environments())
-    finally:
-        target.session.close()  # the fixture owns the emulator
-
-
-@pytest.mark.parametrize("endpoint,url", [
-    ("region", "https://gcs.cn-north-4.myhuaweicloud.com"),
-    ("https://gcs.example.org/", "https://gcs.example.org")])
-def test_environment_variables_never_choose_the_clis_endpoint(tmp_path, endpoint, url):
-    environ = {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": SECRET, "HW_PROJECT_ID": "p1",
-               "GCSAPPLY_ENDPOINT": "http://127.0.0.1:9", "HUAWEICLOUD_SDK_ENDPOINT":
-               "http://127.0.0.1:9", "HW_ENDPOINT": "http://127.0.0.1:9"}
-    with open_target(_stack(tmp_path, endpoint=endpoint), environ=environ) as target:
-        assert (target.url, target.binding.endpoint) == (url, url)
+def test_an_unknown_endpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="unknown endpoint 'gcs.example.org'") as caught:
+        resolve_endpoint(_stack(tmp_path, endpoint="gcs.example.org"), {})
+    assert "embedded, region, or an https:// URL" in caught.value.hint
