@@ -222,3 +222,11 @@ def _authorization(access: str, signed: list, signature: str) -> str:
 
 def _secret_for(access: str) -> str | None:
     return SK if access == AK else None
+
+
+def test_a_non_ascii_signature_is_refused_as_a_mismatch_not_an_error():
+    date = "20191115T033655Z"
+    headers = {"Host": "gcs.cn-north-4.myhuaweicloud.com", "X-Sdk-Date": date,
+               "Authorization": "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=é"}
+    with pytest.raises(BadSignature, match="signature does not match"):
+        sigv.verify("GET", "/v1/x", "", headers, b"", {"AK1": "SK1"}.get, sigv.parse_sdk_date(date))
