@@ -1,0 +1,3 @@
+"""From a directory of YAML manifests to the validated desired stack (DESIGN §2):
+``build.load_stack`` and its parts; ``model`` holds the dataclasses everything downstream reads.
+"""

@@ -1,0 +1,5 @@
+"""The plan: what ``apply`` would change, as data (DESIGN §4). Pure: no I/O, no client.
+
+``build`` (``build_plan``), ``model`` (Action, Reason, Change, Plan), ``context``, ``workflows`` and
+``executions`` (the decision tables), ``views``, ``diff`` (field rules applied), ``saved``.
+"""
