@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gcsapply.diagnostics import format_path
 from gcsapply.kinds import KINDS, Effect
 from gcsapply.plan.model import KIND_EXECUTION, KIND_WORKFLOW, FieldDiff
 
@@ -127,16 +128,6 @@ def flatten(view: dict | None, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
-def format_diff_path(parts) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def _flatten_into(rows, path, value):
     if isinstance(value, dict) and value:
         for key in sorted(value):
@@ -158,7 +149,7 @@ def _deep_rows(left: dict, right: dict) -> list[FieldDiff]:
     rows = []
     for levels in tree.values():
         for level in levels:
-            path = format_diff_path(level.path(output_format="list"))
+            path = format_path(level.path(output_format="list"))
             rows.append(FieldDiff(path, _value(level.t1), _value(level.t2)))
     return rows
 
