@@ -10,6 +10,16 @@
   two families that disagree, is an error naming the variables, never the values. Else
   ``HW_USER_NAME``/``HW_USER_PASSWORD``/``HW_DOMAIN_NAME`` for an IAM token. ``embedded`` needs
   none and ignores them.
+* trust (DESIGN §7b): a password, an IAM token or a security token goes only to a trusted host:
+  ``embedded``; https on port 443 of a Huawei Cloud domain (``*.myhuaweicloud.com``,
+  ``*.huaweicloud.com``), except OBS addresses, where anyone can own a bucket; or what the
+  operator lists in ``GCSAPPLY_TRUSTED_ENDPOINTS`` (comma-separated; a URL trusts exactly its
+  scheme, host and port, so it may be plain http, e.g. a local emulator; a host pattern,
+  ``gcs.example.org`` or ``*.example.org``, trusts https on any port of the matching hosts).
+  Nothing in a manifest can add to the list. Plain AK/SK may go anywhere: a signature is bound
+  to its host and time. Hosts are compared exactly or by suffix at a dot boundary, after a
+  strict parse: a URL with a user name, whitespace, non-ASCII or percent-encoded host, or an
+  ambiguous numeric host is never trusted (anything a parser could read two ways is refused).
 
 Everything here is pure: it reads the Stack and a mapping of environment variables and
 returns values; opening the connection is :mod:`gcsapply.workspace`'s job.
@@ -17,9 +27,12 @@ returns values; opening the connection is :mod:`gcsapply.workspace`'s job.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
@@ -32,6 +45,14 @@ EMBEDDED = "embedded"
 AK_FAMILIES = (("HW_ACCESS_KEY", "HW_SECRET_KEY"), ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"))
 TOKEN_VARIABLES = ("HW_USER_NAME", "HW_USER_PASSWORD", "HW_DOMAIN_NAME")
 PROJECT_VARIABLES = ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")
+TRUST_VARIABLE = "GCSAPPLY_TRUSTED_ENDPOINTS"
+HUAWEI_DOMAINS = ("myhuaweicloud.com", "huaweicloud.com")
+OBS_LABELS = frozenset({"obs", "obs-website"})  # bucket addresses: anyone can own one
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\U0010ffff]")  # whitespace, controls, non-ASCII
+_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,52 @@ class Endpoint:
     shown: str
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a URL's requests go: scheme, host (lowercase, no trailing dot) and port."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        """``host`` or ``host:port`` (the port when it is not the scheme's default)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self}"
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Whether secrets may go to a URL: the host they would reach, why, and what next."""
+
+    trusted: bool
+    host: str
+    reason: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class TrustRule:
+    """One item of ``GCSAPPLY_TRUSTED_ENDPOINTS``: a URL (``origin``: scheme, host and port
+    must match) or a host pattern (``host``, or any host under it when ``wildcard``; https only,
+    any port)."""
+
+    host: str
+    origin: Origin | None = None
+    wildcard: bool = False
+
+    def matches(self, origin: Origin) -> bool:
+        if self.origin is not None:
+            return origin == self.origin
+        if origin.scheme != "https":
+            return False
+        return _under(origin.host, (self.host,)) if self.wildcard else origin.host == self.host
+
+
 def region_url(region: str) -> str:
     """The GCS endpoint of a Huawei Cloud region."""
     return f"https://gcs.{region}.myhuaweicloud.com"
@@ -75,11 +142,19 @@ def resolve_endpoint(stack: StackSpec, environ: Mapping[str, str]) -> Endpoint:
     if stack.endpoint == "region":
         url = region_url(region)
         return Endpoint(url, iam_url(region=region), f"region {region} ({url})")
+    where = str(stack.source) if stack.source else None
     if stack.endpoint.startswith(("https://", "http://")):
+        try:
+            parse_origin(stack.endpoint)
+        except ValueError as exc:  # the URL is not echoed: it may hold a user name or password
+            raise ConfigError(f"spec.endpoint: the URL {exc}", where=where,
+                              hint="write scheme://host[:port][/path] in plain ASCII (punycode "
+                                   "for an international name); credentials never go in "
+                                   "manifests") from None
         url = stack.endpoint.rstrip("/")
         return Endpoint(url, iam_url(endpoint_url=url), url)
-    raise ConfigError(f"unknown endpoint {stack.endpoint!r}",
-                      where=str(stack.source) if stack.source else None,
+    shown = "<redacted: it holds '@'>" if "@" in stack.endpoint else repr(stack.endpoint)
+    raise ConfigError(f"unknown endpoint {shown}", where=where,
                       hint="spec.endpoint is embedded, region, or an https:// URL")
 
 
@@ -128,5 +203,140 @@ def resolve_credentials(environ: Mapping[str, str]) -> Credentials | None:
     return None
 
 
+def check_trusted_target(stack: StackSpec, endpoint: Endpoint, credentials: Credentials,
+                         environ: Mapping[str, str]) -> None:
+    """Refuse, before a byte is sent, to send a password, an IAM token or a security token to a
+    host that is not trusted (DESIGN §7b). The password goes to the IAM URL, the token or the
+    security token to the GCS URL; plain AK/SK goes anywhere. Also checks the operator's list."""
+    rules = trusted_endpoint_rules(environ)
+    if credentials.kind == "password":
+        secret, urls = "HW_USER_PASSWORD and the IAM token", (endpoint.iam_url, endpoint.url)
+    elif credentials.security_token:
+        secret, urls = "HW_SECURITY_TOKEN", (endpoint.url,)
+    else:
+        return
+    for url in urls:
+        trust = _trust(url, rules)
+        if not trust.trusted:
+            raise ConfigError(f"spec.endpoint: will not send {secret} to {trust.host}: "
+                              f"{trust.reason}", where=str(stack.source) if stack.source else None,
+                              hint=trust.hint)
+
+
+def is_trusted_endpoint(url: str, environ: Mapping[str, str]) -> bool:
+    """May a password, an IAM token or a security token go to ``url``? (:func:`resolve_trust`)"""
+    return resolve_trust(url, environ).trusted
+
+
+def resolve_trust(url: str, environ: Mapping[str, str]) -> Trust:
+    """Whether secrets may go to ``url`` (``embedded`` or an http(s) URL), and why: the rules in
+    this module's docstring. A malformed ``GCSAPPLY_TRUSTED_ENDPOINTS`` raises ConfigError."""
+    return _trust(url, trusted_endpoint_rules(environ))
+
+
+def trusted_endpoint_rules(environ: Mapping[str, str]) -> list[TrustRule]:
+    """The operator's ``GCSAPPLY_TRUSTED_ENDPOINTS``; a malformed item is an error naming it."""
+    items = [item.strip() for item in (environ.get(TRUST_VARIABLE) or "").split(",")]
+    return [_rule(number, item) for number, item in enumerate(items, 1) if item]
+
+
+def parse_origin(url: str) -> Origin:
+    """The scheme, host and port requests to ``url`` reach, read strictly: anything a parser
+    could read two ways (a user name, whitespace, non-ASCII, percent-encoding, a backslash, an
+    ambiguous number) raises ValueError saying what, without echoing the URL."""
+    if _UNSAFE.search(url):
+        raise ValueError("holds whitespace, control or non-ASCII characters")
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS or not url[len(parts.scheme):].startswith("://"):
+        raise ValueError("is not an http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise ValueError("holds a user name or password (user@host)")
+    match = _NETLOC.fullmatch(parts.netloc)
+    if match is None:
+        raise ValueError("has a host that is not a plain name, IPv4 or [IPv6] address")
+    port = int(match["port"]) if match["port"] else DEFAULT_PORTS[parts.scheme]
+    if not 0 < port < 65536:
+        raise ValueError("has a port outside 1-65535")
+    return Origin(parts.scheme, _normal_host(match["host"]), port)
+
+
 def state_path(stack: StackSpec) -> Path:
     return Path(stack.root) / stack.state_path
+
+
+def _trust(url: str, rules: list[TrustRule]) -> Trust:
+    if url == EMBEDDED:
+        return Trust(True, EMBEDDED, "the embedded emulator")
+    try:
+        origin = parse_origin(url)
+    except ValueError as exc:
+        return Trust(False, "an unreadable host", f"the URL {exc}",
+                     "write scheme://host[:port][/path] in plain ASCII")
+    host = str(origin)
+    if any(rule.matches(origin) for rule in rules):
+        return Trust(True, host, f"listed in {TRUST_VARIABLE}")
+    listing = (f"a manifest cannot make a host trusted: if this endpoint is yours, list it in "
+               f"the environment ({TRUST_VARIABLE}={origin.url}), or sign with HW_ACCESS_KEY/"
+               "HW_SECRET_KEY and no HW_SECURITY_TOKEN (a signature is bound to its host)")
+    if not _under(origin.host, HUAWEI_DOMAINS):
+        return Trust(False, host, f"not a Huawei Cloud domain, and not listed in {TRUST_VARIABLE}",
+                     listing)
+    if origin.scheme != "https":
+        return Trust(False, host, "a Huawei Cloud domain, but over plain http",
+                     "use https:// (or endpoint: region): secrets never go over plain http")
+    if origin.port != DEFAULT_PORTS["https"]:
+        return Trust(False, host, f"a Huawei Cloud domain, but on port {origin.port}, not 443",
+                     listing)
+    if OBS_LABELS.intersection(origin.host.split(".")):
+        return Trust(False, host, "an OBS address, where anyone can own a bucket", listing)
+    return Trust(True, host, "a Huawei Cloud domain")
+
+
+def _rule(number: int, item: str) -> TrustRule:
+    shown = f"item {number}" + ("" if "@" in item else f" ({item!r})")
+    try:
+        if "://" in item:
+            origin = parse_origin(item)
+            return TrustRule(origin.host, origin=origin)
+        if item == "*":
+            raise ValueError("would trust every host, so any manifest could collect the secrets")
+        wildcard = item.startswith("*.")
+        host = _normal_host(item[2:] if wildcard else item)
+        if wildcard and (_is_ip(host) or "." not in host):
+            raise ValueError("needs a domain of two labels or more after '*.'")
+        return TrustRule(host, wildcard=wildcard)
+    except ValueError as exc:
+        raise ConfigError(f"{TRUST_VARIABLE}: {shown} {exc}",
+                          hint="list comma-separated URLs (scheme, host and port must match, "
+                               "e.g. http://127.0.0.1:8080) or host patterns (gcs.example.org, "
+                               "*.example.org: https on any port)") from None
+
+
+def _normal_host(text: str) -> str:
+    """A host as compared: lowercase, no trailing dot, IPv6 compressed. ValueError if odd."""
+    if text.startswith("["):
+        try:
+            return ipaddress.IPv6Address(text[1:-1] if text.endswith("]") else "?").compressed
+        except ValueError:
+            raise ValueError("has a malformed [IPv6] address") from None
+    host = text.lower()
+    host = host[:-1] if host.endswith(".") else host
+    labels = host.split(".")
+    if not host or len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError("has a malformed host name (ASCII letters, digits, '-' and '.')")
+    if labels[-1].isdigit() and not _is_ip(host):
+        raise ValueError("has a numeric host that is not a dotted-quad IPv4 address")
+    return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        return str(ipaddress.ip_address(host)) == host
+    except ValueError:
+        return False
+
+
+def _under(host: str, domains: tuple[str, ...]) -> bool:
+    """Strictly under one of ``domains``, at a dot boundary (``a.example.org``, never
+    ``example.org`` itself, ``evilexample.org`` or ``example.org.evil.net``)."""
+    return any(host.endswith("." + domain) for domain in domains)

@@ -3,8 +3,8 @@
 ``plan``, ``apply`` (a directory or a saved plan), ``destroy``, ``status``, ``outputs`` and
 ``state`` all start here, in the same order:
 
-1. load and validate the manifests under the stack directory (bad input raises, nothing is
-   opened);
+1. load and validate the manifests under the stack directory, and resolve the target's
+   endpoint, credentials and trust (bad input raises, nothing is opened, locked or sent);
 2. place ``state.json``, ``journal.jsonl`` and ``state.lock`` as the Stack manifest says;
 3. take the lock, for the commands that change GCS (``apply``, ``destroy``);
 4. read the state with the journal replayed (pending entries are kept for apply to resolve);
@@ -32,6 +32,9 @@ from gcsapply.config import (
     EMBEDDED,
     EMULATOR_DB,
     WORK_DIR,
+    Credentials,
+    Endpoint,
+    check_trusted_target,
     resolve_credentials,
     resolve_endpoint,
     resolve_project_id,
@@ -131,6 +134,8 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
     root = Path(root)
     loaded = load_stack(root, allow_empty=allow_empty)
     stack = loaded.desired.stack
+    if connect:
+        resolve_target(stack, os.environ if environ is None else environ)
     path = state_path(stack)
     lock = None
     if lock_command is not None:
@@ -164,19 +169,14 @@ def make_plan(workspace: Workspace, options: PlanOptions) -> Plan:
 def open_target(stack: StackSpec, *, clock=None, emulator_factory: EmulatorFactory | None = None,
                 environ: Mapping[str, str] | None = None, stop_event=None,
                 verify: bool = True) -> Target:
-    """Resolve endpoint, project and credentials (:mod:`gcsapply.config`) and open a session."""
+    """Resolve endpoint, project and credentials (:mod:`gcsapply.config`) and open a session.
+
+    A password, an IAM token or a security token is refused for a host that is not trusted
+    (``config.check_trusted_target``, DESIGN §7b) before anything is sent."""
     environ = os.environ if environ is None else environ
     if stack.endpoint == EMBEDDED:
         return _open_embedded(stack, clock, emulator_factory, stop_event)
-    endpoint = resolve_endpoint(stack, environ)
-    credentials = resolve_credentials(environ)
-    if credentials is None:
-        raise ConfigError(
-            f"no credentials for {endpoint.shown}",
-            where=str(stack.source) if stack.source else None,
-            hint="set HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and "
-                 "HUAWEICLOUD_SDK_SK), or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME; "
-                 "endpoint: embedded needs none")
+    endpoint, credentials = resolve_target(stack, environ)
     project_id = resolve_project_id(stack, environ)
     if credentials.kind == "aksk":
         if not project_id:
@@ -200,6 +200,25 @@ def open_target(stack: StackSpec, *, clock=None, emulator_factory: EmulatorFacto
     description = f"Target: {endpoint.shown}, project {project_id}, stack {stack.name} ({how})"
     return Target(GcsApi(session), session, endpoint.url, endpoint.url, project_id, stack.name,
                   description)
+
+
+def resolve_target(stack: StackSpec,
+                   environ: Mapping[str, str]) -> tuple[Endpoint | None, Credentials | None]:
+    """The endpoint and credentials of a stack (``(None, None)`` for ``embedded``), refusing
+    missing credentials and secrets bound for an untrusted host. Pure: sends and writes nothing."""
+    if stack.endpoint == EMBEDDED:
+        return None, None
+    endpoint = resolve_endpoint(stack, environ)
+    credentials = resolve_credentials(environ)
+    if credentials is None:
+        raise ConfigError(
+            f"no credentials for {endpoint.shown}",
+            where=str(stack.source) if stack.source else None,
+            hint="set HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and "
+                 "HUAWEICLOUD_SDK_SK), or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME; "
+                 "endpoint: embedded needs none")
+    check_trusted_target(stack, endpoint, credentials, environ)
+    return endpoint, credentials
 
 
 def work_dir(stack: StackSpec) -> Path:

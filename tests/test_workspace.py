@@ -10,7 +10,7 @@ import pytest
 
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import StackSpec
-from gcsapply.workspace import open_target, work_dir
+from gcsapply.workspace import open_target, open_workspace, work_dir
 
 SECRET = "SENTINEL-SECRET-0123456789"
 
@@ -77,3 +77,46 @@ def test_environment_variables_never_choose_the_clis_endpoint(tmp_path, endpoint
                "http://127.0.0.1:9", "HW_ENDPOINT": "http://127.0.0.1:9"}
     with open_target(_stack(tmp_path, endpoint=endpoint), environ=environ) as target:
         assert (target.url, target.binding.endpoint) == (url, url)
+
+
+TOKEN_ENV = {"HW_USER_NAME": "u", "HW_USER_PASSWORD": SECRET, "HW_DOMAIN_NAME": "d"}
+
+
+def test_token_auth_to_a_region_endpoint_is_trusted_and_fetches_no_token_until_used(tmp_path):
+    stack = _stack(tmp_path, endpoint="region", region="cn-east-2", project_id="p1")
+    with open_target(stack, environ=TOKEN_ENV) as target:
+        assert target.session.auth.iam_url == \
+            "https://iam.cn-east-2.myhuaweicloud.com/v3/auth/tokens"
+        assert target.session.auth.fetches == 0
+        assert target.description == (
+            "Target: region cn-east-2 (https://gcs.cn-east-2.myhuaweicloud.com), project p1, "
+            "stack genomics-prod (IAM token from HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME)")
+        assert SECRET not in target.description + repr(target.session)
+
+
+def test_open_target_refuses_a_password_for_an_untrusted_url_naming_the_variable(tmp_path):
+    stack = _stack(tmp_path, endpoint="https://gcs.example.org")
+    with pytest.raises(ConfigError) as caught:
+        open_target(stack, environ=TOKEN_ENV)
+    assert caught.value.message == (
+        "spec.endpoint: will not send HW_USER_PASSWORD and the IAM token to gcs.example.org: "
+        "not a Huawei Cloud domain, and not listed in GCSAPPLY_TRUSTED_ENDPOINTS")
+    assert "GCSAPPLY_TRUSTED_ENDPOINTS=https://gcs.example.org" in caught.value.hint
+    assert SECRET not in caught.value.render()
+
+
+def test_the_trust_check_comes_before_the_lock_so_a_refused_apply_leaves_no_trace(tmp_path):
+    (tmp_path / "stack.yaml").write_text(
+        "apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {name: prstack}\n"
+        "spec: {endpoint: 'https://gcs.example.org'}\n")
+    with pytest.raises(ConfigError, match="will not send HW_USER_PASSWORD"):
+        open_workspace(tmp_path, allow_empty=True, lock_command="apply", environ=TOKEN_ENV)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.yaml"]
+
+
+def test_a_listed_url_endpoint_may_receive_a_password(tmp_path):
+    stack = _stack(tmp_path, endpoint="https://gcs.example.org", project_id="p1")
+    environ = {**TOKEN_ENV, "GCSAPPLY_TRUSTED_ENDPOINTS": "*.example.org"}
+    with open_target(stack, environ=environ) as target:
+        assert target.url == "https://gcs.example.org"
+        assert target.session.auth.fetches == 0

@@ -77,7 +77,10 @@ class TokenAuth(requests.auth.AuthBase):
     The token is fetched on first use, cached in memory until shortly before ``expires_at``, and
     fetched again once when GCS answers 401 (the session calls :meth:`invalidate`). One fetch at
     a time: concurrent callers wait for it and share the result. A refused password raises
-    :class:`AuthError` with IAM's error code and message; no answer raises TransportError."""
+    :class:`AuthError` with IAM's error code and message; no answer raises TransportError.
+    A redirect is never followed (a 307 would carry the password to wherever it points): it
+    raises an ApiError. Which hosts may receive the password is decided before this object is
+    made (``config.check_trusted_target``)."""
 
     EXPIRY_MARGIN_S = 300.0
     DEFAULT_LIFETIME_S = 24 * 3600.0
@@ -142,7 +145,8 @@ class TokenAuth(requests.auth.AuthBase):
         operation = "POST /v3/auth/tokens"
         try:
             response = self._http.post(self.iam_url, json=body, timeout=self.timeout, verify=self.verify,
-                                       headers={"Content-Type": "application/json;charset=utf8"})
+                                       headers={"Content-Type": "application/json;charset=utf8"},
+                                       allow_redirects=False)
         except requests.RequestException as exc:
             raise TransportError(f"no answer from IAM at {self.iam_url}: {type(exc).__name__}",
                                  where=operation, hint="check the endpoint and the network") from exc
@@ -159,6 +163,12 @@ class TokenAuth(requests.auth.AuthBase):
 
 
 def _iam_error(response: requests.Response, operation: str) -> ApiError:
+    if 300 <= response.status_code < 400:
+        error = ApiError(response.status_code, f"HTTP.{response.status_code}",
+                         "IAM answered with a redirect; a password never follows one",
+                         operation=operation, hint="point the endpoint at the URL IAM answers on")
+        error.response = response
+        return error
     if response.status_code < 400:  # success without a token: treat as a server fault
         error = ServerError(response.status_code, "IAM.NoToken",
                             "IAM answered without an X-Subject-Token header", operation=operation)

@@ -52,6 +52,8 @@ _HINTS = {
     403: "the credentials lack permission for this operation in this project",
     429: "lower spec.rateLimit or --parallelism; the call was not performed",
 }
+_REDIRECT_HINT = ("GCS does not redirect, and gcsapply never follows a redirect (credentials stay "
+                  "with the endpoint): check spec.endpoint")
 
 
 class GcsSession:
@@ -98,10 +100,11 @@ class GcsSession:
     def request(self, method: str, path: str, *, params=None, json=None, files=None, data=None,
                 operation: str | None = None, headers: Mapping[str, str] | None = None,
                 changes_nothing: bool = False) -> requests.Response:
-        """Send with the retry rules; raise an ``ApiError`` subclass for an error status."""
+        """Send with the retry rules; raise an ``ApiError`` subclass for an error status or a
+        redirect (never followed: credentials stay with the endpoint)."""
         response = self.send(method, path, params=params, json=json, files=files, data=data,
                              operation=operation, headers=headers, changes_nothing=changes_nothing)
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             raise api_error_from_response(response, f"{method.upper()} {path}")
         return response
 
@@ -172,8 +175,9 @@ def api_error_from_response(response: requests.Response, operation: str) -> ApiE
     code, message, request_id = parse_error_body(response)
     request_id = request_id or response.headers.get("X-Request-Id")
     retry_after = parse_retry_after(response.headers.get("Retry-After"), None)
+    hint = _REDIRECT_HINT if 300 <= status < 400 else _HINTS.get(status)
     error = api_error_class(status)(status, code, message, request_id, operation=operation,
-                                    retry_after=retry_after, hint=_HINTS.get(status))
+                                    retry_after=retry_after, hint=hint)
     error.response = response
     return error
 
