@@ -10,6 +10,7 @@ import threading
 from gcsapply.emulator import EmulatorCredentials, EmulatorServer
 from gcsapply.emulator.credentials import EMBEDDED_AK, EMBEDDED_DOMAIN, EMBEDDED_PASSWORD, EMBEDDED_SK, EMBEDDED_USER
 from gcsapply.emulator.errors import EmulatorError
+from gcsapply.emulator.guard import is_loopback
 from gcsapply.errors import UsageError
 
 SK_ENV = "GCSAPPLY_EMULATOR_SK"
@@ -21,7 +22,11 @@ def add_arguments(parser) -> None:
     serve = sub.add_parser("serve", help="serve the GCS API on a local port",
                            description="Serve an emulated GCS API (plus IAM tokens, Cromwell, "
                            "monitoring and a /_emulator control API) until SIGTERM or Ctrl-C.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1); off loopback needs --allow-remote")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host off loopback: the control API (no authentication) and "
+                       "the built-in credentials then face the network")
     serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     serve.add_argument("--db", default="gcsapply-emulator.sqlite",
                        help="SQLite database; kept across restarts (default %(default)s)")
@@ -45,15 +50,19 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     if getattr(args, "emulator_command", None) != "serve":
         raise UsageError("missing subcommand", hint="run 'gcsapply emulator serve --help'")
+    warnings = [*check_host(args.host, args.allow_remote), *_secret_flag_warnings(args)]
     credentials = _credentials(args)
     try:
         server = EmulatorServer(args.db, host=args.host, port=args.port, credentials=credentials,
                                 job_seconds=args.job_seconds, reads_per_minute=args.reads_per_minute,
                                 writes_per_minute=args.writes_per_minute, latency_ms=args.latency_ms,
                                 fault_rate=args.fault_rate, fault_seed=args.fault_seed,
-                                execution_names=args.execution_names)
+                                execution_names=args.execution_names,
+                                allow_remote=args.allow_remote)
     except EmulatorError as exc:  # a setting out of range
         raise UsageError(exc.detail or exc.message, hint="see 'gcsapply emulator serve --help'") from None
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -78,6 +87,30 @@ def run(args) -> int:
         server.stop()
     print("gcsapply emulator stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def check_host(host: str, allow_remote: bool) -> list[str]:
+    """The warnings that binding ``host`` deserves; UsageError for an address off loopback
+    without ``--allow-remote``. Nothing is bound or resolved."""
+    if is_loopback(host):
+        return []
+    shown = host or "(every interface)"
+    if not allow_remote:
+        raise UsageError(f"--host {shown} is not a loopback address (127.0.0.0/8, ::1, localhost)",
+                         hint="the emulator's control API has no authentication and its built-in "
+                         "credentials are public: keep the default 127.0.0.1, or add "
+                         "--allow-remote to serve the network anyway")
+    return [f"--host {shown} is not a loopback address: the control API (/_emulator/*: reset, "
+            "seed, clock, faults; no authentication) and the credentials it accepts (the "
+            "built-in ones unless --ak/--user are given) are reachable from the network"]
+
+
+def _secret_flag_warnings(args) -> list[str]:
+    flags = [(flag, env) for flag, env, given in (("--sk", SK_ENV, args.sk),
+                                                  ("--password", PASSWORD_ENV, args.password))
+             if given]
+    return [f"{flag} on the command line is visible to other users of this machine (ps, "
+            f"/proc); set ${env} instead" for flag, env in flags]
 
 
 def _credentials(args) -> EmulatorCredentials:

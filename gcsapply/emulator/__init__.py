@@ -1,10 +1,11 @@
 """A local emulator of the Huawei Cloud GCS API, laid out like a moto service.
 
-``server`` (HTTP; ``auth`` with its own signature verifier ``sigv``) -> ``routes`` (the one
-table) -> ``handlers`` (thin: parse with ``wire`` and ``rules``, call, render with ``views``) ->
-``backend`` (the rules and every query) -> ``store`` (SQLite). ``lifecycle`` and
-``cromwell_lifecycle`` derive status from stored facts and the clock; ``errors`` is the one table
-of error answers. Start one with :class:`EmulatorServer`.
+``server`` (HTTP, loopback unless told otherwise; ``guard`` keeps the unauthenticated control
+API to its own Host and Origin; ``auth`` with its own signature verifier ``sigv``) -> ``routes``
+(the one table) -> ``handlers`` (thin: parse with ``wire``, which reads every JSON body, and
+``rules``, call, render with ``views``) -> ``backend`` (the rules and every query) -> ``store``
+(SQLite). ``lifecycle`` and ``cromwell_lifecycle`` derive status from stored facts and the
+clock; ``errors`` is the one table of error answers. Start one with :class:`EmulatorServer`.
 """
 
 from gcsapply.emulator.credentials import (

@@ -7,6 +7,8 @@ so it can be corrected in one place when the real codes are known:
 
 * ``GCS.40031xx`` -- 400s the reference does not list (name rules, state preconditions, ...);
 * ``GCS.4030xxx`` / ``GCS.4040xxx`` / ``GCS.4090xxx`` -- 403 / 404 / 409;
+* ``EMU.4030001`` / ``EMU.4150001`` -- the control API (``/_emulator/*``, not GCS) refusing a
+  request from a foreign Host or Origin, or a body that is not ``application/json``;
 * ``GCS.5000001`` / ``GCS.5030001`` -- injected server faults;
 * ``IAM.0101`` -- wrong user name or password on ``POST /v3/auth/tokens``.
 
@@ -149,6 +151,13 @@ class WorkflowInUse(EmulatorError):
 
 class ToolExists(EmulatorError):
     status, error_code, message = 409, "GCS.4090004", "Tool with this name and version already exists"
+
+# --- the control API (emulator-defined, not GCS) ---------------------------------------------------
+class ControlForbidden(EmulatorError):
+    status, error_code, message = 403, "EMU.4030001", "The control API answers only its own address"
+
+class ControlNotJson(EmulatorError):
+    status, error_code, message = 415, "EMU.4150001", "The control API takes application/json only"
 
 # --- injected faults -----------------------------------------------------------------------------
 class InjectedServerError(EmulatorError):

@@ -1,8 +1,10 @@
 """The HTTP face: a ThreadingHTTPServer on loopback (port 0 by default) and the request pipeline
 
-    route -> count -> [API: authenticate -> rate limit -> latency -> fault] -> handler
+    route -> [control: guard (Host, Origin, Content-Type)]
+          -> count -> [API: authenticate -> rate limit -> latency -> fault] -> handler
 
 ``EmulatorServer`` is what tests, ``endpoint: embedded`` and ``gcsapply emulator serve`` start.
+It binds a loopback address unless built with ``allow_remote=True``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from gcsapply.emulator.auth import authenticate
-from gcsapply.emulator.backend.state import Emulator, OffsetClock, Settings
+from gcsapply.emulator.backend.state import Emulator, OffsetClock, Settings, valid_clock_offset
 from gcsapply.emulator.credentials import EmulatorCredentials
 from gcsapply.emulator.errors import (
     BodyTooLarge,
@@ -28,6 +30,7 @@ from gcsapply.emulator.errors import (
     Throttled,
 )
 from gcsapply.emulator.faults import FAULT_429, FAULT_500, FAULT_503, FAULT_DROP, FAULT_SLOW_500, SLOW_500_DELAY_S
+from gcsapply.emulator.guard import ControlGuard, is_loopback
 from gcsapply.emulator.routes import API, CONTROL, IAM, Route, match_route
 from gcsapply.emulator.store import Store
 from gcsapply.emulator.wire import Request, Response, parse_query_string
@@ -42,24 +45,29 @@ class EmulatorServer:
 
     ``clock``: what the emulator reads (tests pass a ManualClock and call ``advance``); by
     default system time plus an offset that ``POST /_emulator/clock`` moves and the database
-    keeps across restarts.
+    keeps across restarts. ``host``: a loopback address (127.0.0.0/8, ::1, localhost) unless
+    ``allow_remote`` -- the control API and the built-in credentials would face the network.
+    Everything is checked before the database is opened.
     """
 
     def __init__(self, db_path, *, host: str = "127.0.0.1", port: int = 0, clock=None,
                  credentials: EmulatorCredentials | None = None, job_seconds: float = 5.0,
                  reads_per_minute: int = 0, writes_per_minute: int = 0, latency_ms: float = 0,
-                 fault_rate: float = 0.0, fault_seed: int = 0, execution_names: str = "unique"):
+                 fault_rate: float = 0.0, fault_seed: int = 0, execution_names: str = "unique",
+                 allow_remote: bool = False):
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(f"host {host!r} is not a loopback address; pass allow_remote=True "
+                             "to serve the network")
+        settings = Settings().updated({
+            "job_seconds": job_seconds, "reads_per_minute": reads_per_minute,
+            "writes_per_minute": writes_per_minute, "latency_ms": latency_ms,
+            "fault_rate": fault_rate, "fault_seed": fault_seed, "execution_names": execution_names})
         self.db_path = Path(db_path)
         self.host = host
         self._requested_port = port
         self.credentials = credentials or EmulatorCredentials()
         self.store = Store(self.db_path)
-        self.clock = clock if clock is not None else OffsetClock(
-            float(self.store.get_meta("clock_offset", "0")))
-        settings = Settings().updated({
-            "job_seconds": job_seconds, "reads_per_minute": reads_per_minute,
-            "writes_per_minute": writes_per_minute, "latency_ms": latency_ms,
-            "fault_rate": fault_rate, "fault_seed": fault_seed, "execution_names": execution_names})
+        self.clock = clock if clock is not None else self._offset_clock()
         self.app = Emulator(self.store, self.clock, self.credentials, settings)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -70,6 +78,8 @@ class EmulatorServer:
             return self
         self._httpd = _Server((self.host, self._requested_port), _Handler)
         self._httpd.app = self.app
+        self._httpd.guard = ControlGuard.for_address(self.host, self._httpd.server_address[0],
+                                                     self.port)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"gcs-emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -119,10 +129,22 @@ class EmulatorServer:
     def settings(self) -> Settings:
         return self.app.settings
 
+    def _offset_clock(self) -> OffsetClock:
+        """The stored offset, unless it is one this emulator would never store (then 0)."""
+        stored = self.store.get_meta("clock_offset", "0")
+        offset = valid_clock_offset(stored)
+        if offset is None:
+            log.warning("ignoring the stored clock offset %.40r: the clock starts at system time",
+                        stored)
+            self.store.set_meta("clock_offset", "0.0")
+        return OffsetClock(offset or 0.0,
+                           persist=lambda new: self.store.set_meta("clock_offset", repr(new)))
 
-def serve_request(app: Emulator, route: Route, req: Request) -> Response:
+
+def serve_request(app: Emulator, route: Route, req: Request, guard: ControlGuard) -> Response:
     """Everything between routing and the handler."""
     if route.kind == CONTROL:
+        guard.check(req)
         return route.handler(app, req)
     app.count(route.key)
     if route.kind == IAM:
@@ -162,11 +184,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     app: Emulator
+    guard: ControlGuard
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, address, *args, **kwargs):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
-        super().__init__(*args, **kwargs)
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, *args, **kwargs)
 
     def process_request(self, request, client_address):
         with self._open_lock:
@@ -215,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             req = self._read_request()
             route, req.params = match_route(req.method, req.path)
-            response = serve_request(self.server.app, route, req)
+            response = serve_request(self.server.app, route, req, self.server.guard)
         except EmulatorError as exc:
             response = Response.json(exc.status, exc.body(request_id), headers=exc.headers)
         except Exception as exc:  # a bug: answer like the service would, log the traceback

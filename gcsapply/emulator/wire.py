@@ -1,16 +1,24 @@
 """Requests and responses as plain data, between the HTTP server and the handlers, and how
-values look on the wire: decoded query strings and ``YYYY-MM-DDThh:mm:ssZ`` timestamps."""
+values look on the wire: JSON bodies (``decode_json``, the one way a JSON text is read), decoded
+query strings and ``YYYY-MM-DDThh:mm:ssZ`` timestamps."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
-from gcsapply.emulator.errors import BadBody
+from gcsapply.emulator.errors import BadBody, BadField
+
+MAX_JSON_DEPTH = 64  # arrays and objects nested deeper are refused
+MAX_JSON_INTEGER = 2**63 - 1  # what the service's 64-bit integers hold
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -54,13 +62,7 @@ class Request:
             if required:
                 raise BadBody("the request body is empty; a JSON object is expected")
             return {}
-        try:
-            value = json.loads(self.body)
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            raise BadBody(f"the body is not valid JSON ({exc})") from None
-        if not isinstance(value, dict):
-            raise BadBody("the body must be a JSON object")
-        return value
+        return decode_json_object(self.body, "the body")
 
     def is_multipart(self) -> bool:
         return (self.header("content-type") or "").lower().startswith("multipart/form-data")
@@ -106,6 +108,41 @@ class Response:
         return cls(status, body, content_type=content_type, headers=dict(headers or {}))
 
 
+def decode_json_object(data: bytes | str, what: str) -> dict:
+    """``decode_json`` that must give an object."""
+    value = decode_json(data, what)
+    if not isinstance(value, dict):
+        raise BadBody(f"{what} must be a JSON object")
+    return value
+
+
+def decode_json(data: bytes | str, what: str):
+    """A JSON text as the service reads one (RFC 8259, UTF-8; a leading BOM is tolerated).
+
+    BadBody when it is not JSON: bytes that are not UTF-8, bad syntax, nesting deeper than
+    ``MAX_JSON_DEPTH``. BadField naming the path of a value JSON interchange cannot carry:
+    ``NaN``/``Infinity`` (and numbers beyond a double, which Python reads as infinite), integers
+    beyond 64 bits, lone surrogates (``"\\ud800"``; SQLite and UTF-8 cannot hold them).
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadBody(f"{what} is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset "
+                          f"{exc.start})") from None
+    try:
+        value = json.loads(data, parse_int=_parse_int)
+    except RecursionError:
+        raise BadBody(f"{what} nests arrays or objects deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
+        raise BadBody(f"{what} is not valid JSON ({exc})") from None
+    found = _unfit_value(value, 0)
+    if found is not None:
+        path, problem, error = found  # too deep: the path would be as long, and say nothing
+        raise error(f"{what if error is BadBody else _render_path(what, path)} {problem}")
+    return value
+
+
 def parse_query_string(raw: str) -> list[tuple[str, str]]:
     """Decoded ``(name, value)`` pairs of a raw query string, in order, blank values kept."""
     return parse_qsl(raw or "", keep_blank_values=True)
@@ -116,3 +153,55 @@ def iso(ts: float | None) -> str:
     if ts is None:
         return ""
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_int(digits: str) -> int:
+    """An integer literal; one far beyond 64 bits is refused before Python converts it."""
+    if len(digits) > 40:
+        raise ValueError(f"an integer literal of {len(digits)} characters is beyond 64 bits")
+    return int(digits)
+
+
+def _unfit_value(value, depth: int) -> tuple[list, str, type] | None:
+    """``(path, problem, error class)`` of the first value ``decode_json`` refuses, or None.
+    Recursive, but never deeper than ``MAX_JSON_DEPTH``."""
+    if isinstance(value, str):
+        return ([], "holds a lone surrogate (U+D800-U+DFFF), which UTF-8 cannot carry", BadField
+                ) if _has_surrogate(value) else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (
+            [], "is not a finite number (NaN, Infinity or beyond 1.8e308)", BadField)
+    if isinstance(value, int):
+        return None if abs(value) <= MAX_JSON_INTEGER else (
+            [], f"is an integer beyond 64 bits (at most {MAX_JSON_INTEGER} either way)", BadField)
+    if depth >= MAX_JSON_DEPTH:
+        return [], f"nests arrays or objects deeper than {MAX_JSON_DEPTH} levels", BadBody
+    for key, child in (value.items() if isinstance(value, dict) else enumerate(value)):
+        if isinstance(key, str) and _has_surrogate(key):
+            return [key], "is a key holding a lone surrogate (U+D800-U+DFFF)", BadField
+        found = _unfit_value(child, depth + 1)
+        if found is not None:
+            found[0].insert(0, key)
+            return found
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _render_path(what: str, path: list) -> str:
+    """``advance_s``, ``executions[0].label["a b"]`` -- ASCII only, so an error can quote it."""
+    if not path:
+        return what
+    rendered = ""
+    for key in path:
+        if isinstance(key, int):
+            rendered += f"[{key}]"
+        elif _PLAIN_KEY.fullmatch(key):
+            rendered += f".{key}" if rendered else key
+        else:
+            rendered += f"[{json.dumps(key)}]"
+    return rendered

@@ -8,6 +8,8 @@ from emulator_helpers import SIMPLE, assert_error
 
 from gcsapply.emulator.faults import FAULT_DROP, FaultInjector
 
+JSON = {"Content-Type": "application/json"}
+
 
 def test_reads_beyond_the_limit_get_429_apigw_0308_with_retry_after(emulator, gcs):
     emulator.configure(reads_per_minute=3)
@@ -102,7 +104,7 @@ def test_the_control_api_moves_the_clock_resets_and_takes_settings(emulator, gcs
                               timeout=10), 400, "GCS.4003109")
     assert_error(requests.put(emulator.url + "/_emulator/faults", json={"fault_rate": 2},
                               timeout=10), 400, "GCS.4003109")
-    assert requests.post(emulator.url + "/_emulator/reset", timeout=10).status_code == 200
+    assert requests.post(emulator.url + "/_emulator/reset", json={}, timeout=10).status_code == 200
     assert gcs.get("/v1/executions").json()["total_num"] == 0
     assert emulator.settings.reads_per_minute == 0  # back to the settings given at start
 
@@ -152,7 +154,7 @@ def test_seed_takes_exact_names_and_refuses_taken_ones(emulator, gcs):
                                   b'{"advance_s": 1e400}'])
 def test_the_clock_refuses_to_move_by_a_non_finite_amount_and_keeps_working(emulator, gcs, body):
     before = emulator.clock.now()
-    response = requests.post(emulator.url + "/_emulator/clock", data=body, timeout=10)
+    response = requests.post(emulator.url + "/_emulator/clock", data=body, timeout=10, headers=JSON)
     assert_error(response, 400, "GCS.4003109")
     assert emulator.clock.now() == before
     assert gcs.get("/v1/tools").status_code == 200
@@ -162,7 +164,7 @@ def test_the_clock_refuses_to_move_by_a_non_finite_amount_and_keeps_working(emul
                                   b'{"fault_rate": NaN}', b'{"reads_per_minute": 1e400}',
                                   b'{"writes_per_minute": -1}'])
 def test_settings_refuse_non_finite_numbers_and_the_api_keeps_answering(emulator, gcs, body):
-    response = requests.put(emulator.url + "/_emulator/faults", data=body, timeout=10)
+    response = requests.put(emulator.url + "/_emulator/faults", data=body, timeout=10, headers=JSON)
     assert_error(response, 400, "GCS.4003109")
     assert gcs.get("/v1/tools").status_code == 200
 

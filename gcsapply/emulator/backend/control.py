@@ -1,5 +1,6 @@
 """The control API's rules (``/_emulator/*``): moving the clock, and bulk-loading workflows and
-runs for benchmarks in one transaction with no per-run round trip."""
+runs for benchmarks in one transaction with no per-run round trip. Every value is checked
+before anything is stored."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gcsapply.emulator.backend.executions import (
     insert_runs,
     launch_settings,
 )
-from gcsapply.emulator.backend.state import Emulator, OffsetClock
+from gcsapply.emulator.backend.state import MAX_CLOCK_OFFSET_S, Emulator
 from gcsapply.emulator.backend.workflows import find_workflow, validate_template
 from gcsapply.emulator.credentials import EMBEDDED_PROJECT_ID
 from gcsapply.emulator.errors import BadBody, BadField, MissingField, WorkflowNotFound
@@ -22,18 +23,25 @@ from gcsapply.emulator.rules import check_integer, check_name
 
 SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 SEED_BACKDATE_S = 86_400.0
+MAX_SEED_WORKFLOWS = 1_000  # per call
+MAX_SEED_GROUPS = 1_000  # groups of executions per call
+MAX_SEED_EXECUTIONS = 100_000  # runs per call, all groups together
 
 
 def advance_clock(app: Emulator, seconds) -> None:
-    """Move the clock forward; a served emulator keeps the offset across restarts."""
+    """Move the clock forward by a number of seconds in [0, ten years]; a served emulator keeps
+    its offset across restarts, at most ten years ahead in all. The clock never moves back:
+    runs derive their status from stored times, which must not end up in the future."""
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-            or not math.isfinite(seconds) or seconds < 0):
-        raise BadField("advance_s must be a finite number of seconds >= 0")
+            or not math.isfinite(seconds) or not 0 <= seconds <= MAX_CLOCK_OFFSET_S):
+        raise BadField(f"advance_s={seconds!r} must be a number of seconds between 0 and "
+                       f"{MAX_CLOCK_OFFSET_S:.0f} (ten years)")
     if not hasattr(app.clock, "advance"):
         raise BadField("this emulator runs on a clock that cannot be moved")
-    app.clock.advance(float(seconds))
-    if isinstance(app.clock, OffsetClock):
-        app.store.set_meta("clock_offset", repr(app.clock.offset))
+    try:
+        app.clock.advance(float(seconds))
+    except ValueError as exc:  # the offset would pass ten years: nothing moved
+        raise BadField(f"advance_s={seconds!r}: {exc}") from None
 
 
 def seed(app: Emulator, body: dict) -> tuple[str, dict[str, str], int]:
@@ -47,16 +55,42 @@ def seed(app: Emulator, body: dict) -> tuple[str, dict[str, str], int]:
     created. All groups go in as one transaction.
     """
     project_id = str(body.get("project_id") or EMBEDDED_PROJECT_ID)
+    specs = body.get("workflows") or []
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+        raise BadBody("workflows must be a list of objects {name, template, description}")
+    if len(specs) > MAX_SEED_WORKFLOWS:
+        raise BadField(f"workflows holds {len(specs)} workflows; at most {MAX_SEED_WORKFLOWS}")
+    groups = body.get("executions") or []
+    groups = [groups] if isinstance(groups, dict) else groups
+    _check_seed_size(groups)
     app.ensure_tenant(project_id)
     now = app.clock.now()
     workflow_ids = {}
-    for spec in body.get("workflows") or []:
+    for spec in specs:
         workflow_ids[spec.get("name")] = _seed_workflow(app, project_id, spec, now)
-    groups = body.get("executions") or []
-    groups = [groups] if isinstance(groups, dict) else groups
     records = [r for group in groups for r in _seed_executions(app, project_id, group, now)]
     insert_runs(app, records)
     return project_id, workflow_ids, len(records)
+
+
+def _check_seed_size(groups) -> None:
+    """Groups are objects; their counts are integers; no more runs than MAX_SEED_EXECUTIONS."""
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise BadBody("executions must be an object or a list of objects")
+    if len(groups) > MAX_SEED_GROUPS:
+        raise BadField(f"executions holds {len(groups)} groups; at most {MAX_SEED_GROUPS}")
+    total = 0
+    for group in groups:
+        names = group.get("names")
+        if names is not None and (not isinstance(names, list)
+                                  or not all(isinstance(n, str) for n in names)):
+            raise BadField("executions.names must be a list of execution names")
+        count = len(names) if names is not None else group.get("count", 0)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise BadField("executions.count must be an integer >= 0")
+        total += count
+    if total > MAX_SEED_EXECUTIONS:
+        raise BadField(f"executions asks for {total} runs; at most {MAX_SEED_EXECUTIONS} per call")
 
 
 def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> str:
@@ -80,15 +114,9 @@ def _seed_workflow(app: Emulator, project_id: str, spec: dict, now: float) -> st
 
 
 def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) -> list[dict]:
-    if not isinstance(group, dict):
-        raise BadBody("executions must be an object or a list of objects")
+    """The records of one group (already checked by ``_check_seed_size``)."""
     names = group.get("names")
-    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str)
-                                                                     for n in names)):
-        raise BadField("executions.names must be a list of execution names")
     count = len(names) if names is not None else group.get("count", 0)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise BadField("executions.count must be an integer >= 0")
     status = group.get("status", SUCCEEDED)
     if status not in SEED_STATUSES:
         raise BadField(f"executions.status must be one of {', '.join(SEED_STATUSES)}")
@@ -109,7 +137,8 @@ def _seed_executions(app: Emulator, project_id: str, group: dict, now: float) ->
     first = check_integer(group.get("start_index", 0), "executions.start_index", 0, 10**12)
     if names is None:
         names = [f"{prefix}{i}" for i in range(first, first + count)]
-        names[:1] = [check_execution_name(n) for n in names[:1]]
+        for name in names[:1] + names[-1:]:  # the first decides the characters, the last the length
+            check_execution_name(name)
     else:
         names = [check_execution_name(n) for n in names]
     records = []

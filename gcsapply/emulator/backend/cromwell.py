@@ -7,7 +7,6 @@ What a run shows as the clock moves is ``cromwell_lifecycle``'s business.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from gcsapply.emulator.backend.environments import find_environment
@@ -15,6 +14,7 @@ from gcsapply.emulator.backend.state import Emulator
 from gcsapply.emulator.backend.workflows import get_workflow, workflow_content
 from gcsapply.emulator.cromwell_lifecycle import ABORTABLE, cromwell_snapshot, read_wdl
 from gcsapply.emulator.errors import BadBody, BadEnvironment, CromwellNotFound, MissingField, WrongState
+from gcsapply.emulator.wire import decode_json
 
 
 def submit_run(app: Emulator, project_id: str, params: dict, files: dict) -> str:
@@ -102,18 +102,19 @@ def get_run(app: Emulator, project_id: str, run_id: str) -> dict:
 
 def json_object(value, what: str) -> dict:
     """A JSON object given as a dict, as text or as an uploaded part; an OBS URL becomes
-    ``{"location": url}``; nothing gives ``{}``."""
+    ``{"location": url}``; nothing gives ``{}``. Text is read like every JSON body
+    (``wire.decode_json``)."""
     if value is None or value == "":
         return {}
     if isinstance(value, dict):
         return value
-    text = value.text if hasattr(value, "text") else str(value)
+    data = value.content if hasattr(value, "content") else str(value)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     if "://" in text and not text.lstrip().startswith("{"):
         return {"location": text}
-    try:
-        parsed = json.loads(text) if text.strip() else {}
-    except (ValueError, RecursionError):
-        raise BadBody(f"workflow {what} must be a JSON object") from None
+    if not text.strip():
+        return {}
+    parsed = decode_json(data, f"workflow {what}")
     if not isinstance(parsed, dict):
         raise BadBody(f"workflow {what} must be a JSON object")
     return parsed

@@ -21,6 +21,16 @@ from gcsapply.emulator.store import Store
 from gcsapply.template.parse import Template, parse_template
 
 EXECUTION_NAMES = ("unique", "any")
+MAX_CLOCK_OFFSET_S = 315_576_000.0  # ten years of 365.25 days: per advance, and in all
+# the numeric settings: (type, lowest, highest); checked before anything changes
+SETTING_BOUNDS: dict[str, tuple[type, float, float]] = {
+    "job_seconds": (float, 0.0, 30 * 86_400.0),
+    "reads_per_minute": (int, 0, 10**9),
+    "writes_per_minute": (int, 0, 10**9),
+    "latency_ms": (float, 0.0, 60_000.0),
+    "fault_rate": (float, 0.0, 1.0),
+    "fault_seed": (int, -(2**63 - 1), 2**63 - 1),
+}
 
 
 @dataclass
@@ -48,11 +58,14 @@ class Settings:
 
 
 class OffsetClock:
-    """System time plus an offset that ``POST /_emulator/clock`` moves forward."""
+    """System time plus an offset that ``POST /_emulator/clock`` moves forward, never back and
+    never beyond ``MAX_CLOCK_OFFSET_S``; ``persist(offset)`` is called with the new offset before
+    the clock moves (a served emulator keeps it in its database)."""
 
-    def __init__(self, offset: float = 0.0, base=None):
+    def __init__(self, offset: float = 0.0, base=None, persist=None):
         self.base = base or SystemClock()
         self.offset = float(offset)
+        self._persist = persist
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -62,8 +75,16 @@ class OffsetClock:
         return self.base.monotonic() + self.offset
 
     def advance(self, seconds: float) -> None:
+        """Move forward by ``seconds`` (checked by the caller: finite, >= 0); ValueError if the
+        offset would pass ``MAX_CLOCK_OFFSET_S``, and then nothing moves or is stored."""
         with self._lock:
-            self.offset += float(seconds)
+            offset = self.offset + float(seconds)
+            if offset > MAX_CLOCK_OFFSET_S:
+                raise ValueError(f"the clock is {self.offset:.0f} s ahead of system time; it may "
+                                 f"be at most {MAX_CLOCK_OFFSET_S:.0f} s (ten years) ahead in all")
+            if self._persist is not None:
+                self._persist(offset)
+            self.offset = offset
 
     def sleep(self, seconds: float) -> None:
         self.base.sleep(seconds)
@@ -195,20 +216,29 @@ def _remember(cache: OrderedDict, key, value, limit: int) -> None:
         cache.popitem(last=False)
 
 
-def _convert_setting(name: str, value):
+def valid_clock_offset(value: str | None) -> float | None:
+    """A stored clock offset as a float, or None when it is not one this emulator would store."""
     try:
-        if name == "execution_names":
-            if value not in EXECUTION_NAMES:
-                raise ValueError
-            return value
-        if name in ("reads_per_minute", "writes_per_minute", "fault_seed"):
-            if isinstance(value, bool) or int(value) != value or (name != "fault_seed" and value < 0):
-                raise ValueError
-            return int(value)
-        number = float(value)
-        if (isinstance(value, bool) or not math.isfinite(number) or number < 0
-                or (name == "fault_rate" and number > 1)):
-            raise ValueError
-        return number
-    except (TypeError, ValueError, OverflowError):
-        raise BadField(f"{name}={value!r} is not a valid value") from None
+        offset = float(value or "0")
+    except ValueError:
+        return None
+    return offset if 0 <= offset <= MAX_CLOCK_OFFSET_S else None  # NaN fails both
+
+
+def _convert_setting(name: str, value):
+    if name == "execution_names":
+        if not isinstance(value, str) or value not in EXECUTION_NAMES:
+            raise BadField(f"execution_names={value!r} must be one of {', '.join(EXECUTION_NAMES)}")
+        return value
+    kind, low, high = SETTING_BOUNDS[name]
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or (kind is int and value != int(value))):
+        raise BadField(f"{name}={value!r} must be {'an integer' if kind is int else 'a number'} "
+                       f"between {_show(low)} and {_show(high)}")
+    if not low <= value <= high:
+        raise BadField(f"{name}={value!r} must be between {_show(low)} and {_show(high)}")
+    return kind(value)
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)

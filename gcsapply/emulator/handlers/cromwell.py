@@ -67,8 +67,7 @@ def _submission(req: Request) -> tuple[dict, dict[str, Part]]:
             part = parts.get(name) or parts.get(alias)
             if part is not None:
                 files[name] = part
-        params = cromwell.json_object(parts["parameters"].text if "parameters" in parts else "{}",
-                                      "parameters")
+        params = cromwell.json_object(parts.get("parameters"), "parameters")
         return params, files
     body = req.json()
     params = body.get("parameters") if isinstance(body.get("parameters"), dict) else body

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from gcsapply.emulator.backend import workflows
 from gcsapply.emulator.backend.state import Emulator
-from gcsapply.emulator.errors import BadBody, MissingField
+from gcsapply.emulator.errors import MissingField
 from gcsapply.emulator.rules import check_project_arg, choice_arg, parse_bool_arg, parse_paging
 from gcsapply.emulator.views import workflow_inputs_view, workflow_tools_view, workflow_view
-from gcsapply.emulator.wire import Request, Response
+from gcsapply.emulator.wire import Part, Request, Response, decode_json_object
 
 
 def create_workflow(app: Emulator, req: Request) -> Response:
@@ -19,7 +17,7 @@ def create_workflow(app: Emulator, req: Request) -> Response:
     if "archive_content" not in parts:
         raise MissingField("the multipart part 'archive_content' (the YAML file) is required")
     archive = parts["archive_content"]
-    workflow_id = workflows.create_workflow(app, req.project_id, _resource(parts["resource"].text),
+    workflow_id = workflows.create_workflow(app, req.project_id, _resource(parts["resource"]),
                                             archive.content, archive.filename)
     return Response.json(201, {"id": workflow_id})
 
@@ -27,11 +25,11 @@ def create_workflow(app: Emulator, req: Request) -> Response:
 def update_workflow(app: Emulator, req: Request) -> Response:
     workflow = workflows.get_workflow(app, req.project_id, req.params["workflow_id"], writable=True)
     parts = req.parts()
-    resource_text = parts["resource"].text.strip() if "resource" in parts else ""
+    given = "resource" in parts and parts["resource"].content.strip()
     archive = parts.get("archive_content")
-    if not resource_text and archive is None:
+    if not given and archive is None:
         raise MissingField("give 'resource', 'archive_content' or both; both are empty")
-    resource = _resource(resource_text) if resource_text else {}
+    resource = _resource(parts["resource"]) if given else {}
     workflows.update_workflow(app, req.project_id, workflow, resource,
                               archive.content if archive is not None else None,
                               archive.filename if archive is not None else None)
@@ -86,12 +84,6 @@ def validate_workflow(app: Emulator, req: Request) -> Response:
         {"code": d.code, "message": d.message, "path": d.path} for d in problems]})
 
 
-def _resource(text: str) -> dict:
+def _resource(part: Part) -> dict:
     """The ``resource`` part: a JSON object."""
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise BadBody(f"the 'resource' part is not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise BadBody("the 'resource' part must be a JSON object")
-    return value
+    return decode_json_object(part.content, "the 'resource' part")
