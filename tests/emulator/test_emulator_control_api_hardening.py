@@ -223,7 +223,7 @@ def test_a_setting_out_of_bounds_is_refused_and_no_setting_changes(served, gcs, 
      "executions asks for 100001 runs; at most 100000 per call"),
     ({"executions": [{"workflow": "w", "count": 60_000}, {"workflow": "w", "count": 40_001}]},
      "executions asks for 100001 runs; at most 100000 per call"),
-    ({"executions": [{"workflow": "w"}] * 1001}, "executions holds 1001 groups; at most 1000"),
+    ({"executions": [{"workflow": "w"}] * 100_001}, "executions holds 100001 groups; at most 100000"),
     ({"workflows": [{"name": "w"}] * 1001}, "workflows holds 1001 workflows; at most 1000"),
     ({"executions": {"workflow": "w", "count": -1}}, "executions.count must be an integer >= 0")])
 def test_a_seed_too_large_is_refused_before_anything_is_stored(served, gcs, body, problem):

@@ -24,7 +24,7 @@ from gcsapply.emulator.rules import check_integer, check_name
 SEED_STATUSES = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 SEED_BACKDATE_S = 86_400.0
 MAX_SEED_WORKFLOWS = 1_000  # per call
-MAX_SEED_GROUPS = 1_000  # groups of executions per call
+MAX_SEED_GROUPS = 100_000  # groups of executions per call (bench/plan_bench.py --full sends 2,000)
 MAX_SEED_EXECUTIONS = 100_000  # runs per call, all groups together
 
 
