@@ -20,6 +20,7 @@ from gcsapply.client.session import GcsSession
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 MAX_RELISTS = 5
+DEFAULT_TIMEOUT_S = 30.0  # what a session without a timeout is taken to wait
 
 
 class GcsApi:
@@ -30,6 +31,16 @@ class GcsApi:
 
     def __repr__(self) -> str:
         return f"GcsApi({self.session!r})"
+
+    @property
+    def request_timeout(self) -> float:
+        """Seconds one request may take before the client gives up on it (the session's
+        timeout; connect and read added up when it is a pair). A write given up on may still
+        land after this: the engine keeps looking for it a while longer (DESIGN §5)."""
+        timeout = getattr(self.session, "timeout", None)
+        if isinstance(timeout, (tuple, list)):
+            return float(sum(t for t in timeout if t))
+        return float(timeout) if timeout else DEFAULT_TIMEOUT_S
 
     # -- environments (E1-E4) -------------------------------------------------------------
     def create_environment(self, body: dict) -> str:

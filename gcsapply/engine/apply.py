@@ -9,6 +9,7 @@ state, print the summary, and optionally wait for the launched runs. Commands ca
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from gcsapply.errors import (
 from gcsapply.plan.build import Plan, PlanOptions
 from gcsapply.render.plan_text import render_text
 from gcsapply.render.progress import Progress
+from gcsapply.state import Journal, State
 from gcsapply.workspace import Workspace, make_plan, open_workspace
 
 PROMPT = "Do you want to perform these actions?"
@@ -103,8 +105,9 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
     if not _approved(settings, console):
         console.out("Apply cancelled.")
         return EXIT_ERROR
+    recorder, lineage = _with_lineage(recorder, workspace.state, state_path, clock, binding)
     outcomes, interrupted = _run_engine(plan, target, recorder, console, clock, stop,
-                                        parallelism, desired)
+                                        parallelism, desired, lineage)
     _record_noops(plan, recorder)
     recorder.close()
     verb = "Destroy" if settings.plan_options.destroy else "Apply"
@@ -160,11 +163,35 @@ def _approved(settings: ApplySettings, console: Console) -> bool:
     return answer.strip() == "yes"
 
 
-def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desired):
+def _with_lineage(recorder: ApplyRecorder, state: State, state_path, clock, binding
+                  ) -> tuple[ApplyRecorder, str]:
+    """The lineage the runs launched now are labelled with, and the recorder to use.
+
+    The state's own; on a first apply (no lineage yet) a fresh one, journaled in the ``meta``
+    line before any call is sent, so the label on every run and the lineage folded into
+    ``state.json`` are the same. Nothing has been recorded yet at this point (a journal with
+    pending entries already carries a lineage), so the recorder is replaced by one that knows
+    the lineage and writes no ``meta`` line of its own."""
+    if state.lineage is not None:
+        return recorder, state.lineage
+    lineage = str(uuid.uuid4())
+    journal = Journal.beside(state_path)
+    try:
+        journal.append({"phase": "meta", "lineage": lineage,
+                        "binding": binding.to_json() if binding else None})
+    finally:
+        journal.close()
+    started = state.copy()
+    started.lineage = lineage
+    return ApplyRecorder(state_path, started, clock, binding=binding), lineage
+
+
+def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desired, lineage):
     ctx = CallContext(api=target.api, recorder=recorder, stack_name=desired.stack.name,
                       clock=clock, stop=stop, environments=EnvironmentResolver(target.api),
                       workflow_gcs_names={spec.name: spec.gcs_name
-                                          for spec in desired.workflows.values()})
+                                          for spec in desired.workflows.values()},
+                      lineage=lineage)
     for change in plan.changes:
         spec = change.desired
         if str(change.kind).lower() == "workflow" and spec is not None and change.gcs_id \

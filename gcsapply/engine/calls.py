@@ -6,7 +6,9 @@ What an update sends is decided from the change's typed ``desired`` spec and ``l
 Every mutating call is journaled before it is sent and after its outcome is known. A create or
 an operate whose outcome is unknown (:class:`TransportError`, :class:`ServerError`) is never
 sent again blindly: the run or workflow is first looked up by its exact name (and, for runs, our
-labels), and the call is repeated only when the lookup shows it did not take effect. Every
+labels), and the call is repeated only when the lookups show it did not take effect and no
+longer can: they go on for the request timeout plus a grace period after the send, since a
+request the client gave up on may still reach GCS later. Every
 operate call carries the run's priority (and timeout), because the API resets what is omitted.
 
 ``perform_change`` returns an :class:`~gcsapply.engine.waves.Outcome`; it never raises for an API
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from gcsapply.client.api import GcsApi, execution_guid
 from gcsapply.clock import ManualClock, SystemClock
 from gcsapply.engine.launch import EnvironmentResolver, execution_body
-from gcsapply.engine.recorder import ApplyRecorder
+from gcsapply.engine.recorder import ApplyRecorder, look_until_settled, settle_seconds
 from gcsapply.engine.updates import priority_to_update, template_to_upload, workflow_fields_to_update
 from gcsapply.engine.waves import FAILED, NOT_STARTED, SUCCEEDED, Outcome
 from gcsapply.errors import ApiError, GcsapplyError, Interrupted, NotFoundError, ServerError, TransportError
@@ -49,6 +51,7 @@ class CallContext:
     workflow_ids: dict = field(default_factory=dict)  # workflow GCS name -> id
     lock: threading.Lock = field(default_factory=threading.Lock)
     backoff_seconds: float = 1.0
+    lineage: str | None = None  # the state's, labelled on every run launched (DESIGN §3)
 
     def workflow_id(self, workflow_gcs_name: str) -> str | None:
         with self.lock:
@@ -120,7 +123,7 @@ def _update_workflow(change, ctx: CallContext) -> Outcome:
         return ctx.api.update_workflow(change.gcs_id, resource or None,
                                        spec.upload_filename if content else None, content)
 
-    _send_resolving(change, ctx, "update_workflow", send, lambda: None)
+    _send_resolving(change, ctx, "update_workflow", send, None)
     ctx.learn_workflow(change.gcs_name, change.gcs_id)
     return _done(change, change.gcs_id, "updated")
 
@@ -136,7 +139,7 @@ def _delete_workflow(change, ctx: CallContext, *, final: bool = True) -> Outcome
     def landed():
         return None if find_workflow(ctx.api, change.gcs_name, gcs_id=change.gcs_id) else change.gcs_id
 
-    _send_resolving(change, ctx, "delete_workflow", send, landed, final=final)
+    _send_resolving(change, ctx, "delete_workflow", send, landed, final=final, settle=False)
     return _done(change, change.gcs_id, "deleted")
 
 
@@ -144,7 +147,7 @@ def _create_execution(change, ctx: CallContext) -> Outcome:
     spec = change.desired
     workflow_id = _workflow_id_for(spec, ctx)
     body = execution_body(spec, ctx.stack_name, workflow_id,
-                          ctx.environments.cluster_id(spec.environment))
+                          ctx.environments.cluster_id(spec.environment), lineage=ctx.lineage)
     labels = spec.gcs_labels(ctx.stack_name)
 
     def landed():
@@ -200,7 +203,7 @@ def _delete_execution(change, ctx: CallContext) -> Outcome:
         gone = found is None or run_status(found) == DELETING
         return change.gcs_id if gone else None
 
-    _send_resolving(change, ctx, "delete_execution", send, landed)
+    _send_resolving(change, ctx, "delete_execution", send, landed, settle=False)
     return _done(change, change.gcs_id, "deleted")
 
 
@@ -240,9 +243,15 @@ def _operate(change, ctx: CallContext, action: str, priority: int, *, took_effec
 
 def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
                     refused_lookup=None, refused_statuses=(409,), final: bool = True,
-                    workflow_id: str | None = None, extra: dict | None = None
-                    ) -> tuple[str, bool]:
+                    workflow_id: str | None = None, extra: dict | None = None,
+                    settle: bool = True) -> tuple[str, bool]:
     """Journal, send, and resolve an unknown outcome by lookup before any resend.
+
+    After an unknown outcome the lookups go on for as long as the send could still land (the
+    request timeout plus a grace period, :func:`_await_landing`): a slow create found late is
+    adopted, and a call is sent again only once that time has passed with nothing found.
+    ``settle=False`` (a delete, which is safe to repeat) looks once; ``landed=None`` (a PUT of
+    the same fields) resends without looking.
 
     Returns (GCS id, adopted) where adopted means what the call wanted is already so: an
     earlier send landed, or (``refused_lookup``, on a refusal with ``refused_statuses``) the
@@ -259,6 +268,7 @@ def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if attempt > 1:
             _backoff(ctx, attempt, entry_id, finish)
+        sent_at = ctx.clock.monotonic()
         try:
             gcs_id = send()
         except Interrupted:
@@ -266,11 +276,13 @@ def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
             raise
         except UNKNOWN_OUTCOME as exc:
             last_error = exc
-            found = _lookup(landed)
+            if landed is None:
+                continue  # resending is safe: it sets the same fields again
+            found = _await_landing(ctx, landed, sent_at) if settle else _lookup(landed)
             if found:
                 finish(True, found, adopted=True, attempts=attempt)
                 return found, True
-            continue  # the lookup shows it did not land: sending again cannot duplicate
+            continue  # it did not land, and no longer can: sending again cannot duplicate
         except ApiError as exc:
             found = _lookup(refused_lookup) if refused_lookup and exc.status in refused_statuses \
                 else None
@@ -284,6 +296,19 @@ def _send_resolving(change, ctx: CallContext, call: str, send, landed, *,
     finish(False, error_code=getattr(last_error, "error_code", None))
     raise _Unresolved(f"no answer after {MAX_ATTEMPTS} attempts, and the lookup shows the "
                       f"{call.split(':')[0]} did not take effect: {_describe(last_error)}")
+
+
+def _await_landing(ctx: CallContext, landed, sent_at: float):
+    """What ``landed()`` finds, looking until the send begun at ``sent_at`` (the clock's
+    monotonic time) could no longer land; None when nothing was found by then. Stopping
+    (Ctrl-C) meanwhile leaves the entry pending for the next apply to resolve."""
+    seconds = sent_at + settle_seconds(ctx.api) - ctx.clock.monotonic()
+    try:
+        return look_until_settled(lambda: _lookup(landed), seconds, ctx.clock, stop=ctx.stop,
+                                  first_delay=ctx.backoff_seconds)
+    except Interrupted as exc:
+        raise _Unresolved("the outcome is unknown and apply is stopping; the next apply "
+                          "resolves it before sending anything") from exc
 
 
 def _lookup(landed):

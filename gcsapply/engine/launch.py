@@ -2,7 +2,9 @@
 
 The run's name and labels carry its identity (DESIGN §2): ``<name>-<key[:8]>`` and the labels
 ``gcsapply-stack`` / ``gcsapply-key``, which is how a lost state or an unknown outcome is
-resolved without launching twice. The environment is named in the manifest and resolved here to
+resolved without launching twice; ``gcsapply-lineage`` names the state that launched it (the
+lineage written to that state), so a plan tells another stack of the same name from this one
+(DESIGN §3). The environment is named in the manifest and resolved here to
 its cluster id, from one environments listing per apply.
 """
 
@@ -13,12 +15,13 @@ import threading
 from gcsapply.errors import PlanRefusedError
 
 
-def execution_body(spec, stack_name: str, workflow_id: str, cluster_id: str | None) -> dict:
+def execution_body(spec, stack_name: str, workflow_id: str, cluster_id: str | None, *,
+                   lineage: str | None = None) -> dict:
     body = {"name": spec.gcs_name, "workflow_id": workflow_id,
             "sfs_pvc_name": spec.sfs_pvc_name or "", "namespace": spec.namespace or "",
             "inputs_json": dict(spec.inputs), "timeout": spec.timeout,
             "priority": spec.priority, "target": spec.target,
-            "label": spec.gcs_labels(stack_name)}
+            "label": spec.gcs_labels(stack_name, lineage)}
     if spec.description:
         body["description"] = spec.description
     if cluster_id:

@@ -8,9 +8,12 @@ a change's last call carrying the state updates
 lock as the appends, so compaction never loses a line.
 
 :func:`resolve_pending` runs at the start of the next apply: every ``begin`` without its
-``end`` (a crash, ``kill -9``, a second Ctrl-C) is resolved by an exact-name lookup. Found with
+``end`` (a crash, ``kill -9``, a second Ctrl-C) is resolved by exact-name lookups. Found with
 our labels: adopted (the state records it). Not found: closed as absent, so the change is simply
-planned again. A call is never repeated before this has happened.
+planned again -- but a create begun so recently that it may still be on its way to GCS is
+looked for until it could no longer land (:func:`look_until_settled`, also what
+:mod:`gcsapply.engine.calls` does after an unknown outcome). A call is never repeated before
+this has happened.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from gcsapply.client.api import execution_guid
 from gcsapply.engine.record_changes import state_updates
+from gcsapply.errors import Interrupted
 from gcsapply.live.lookup import find_execution, find_workflow, run_status
 from gcsapply.live.model import DELETING, LiveExecution
 from gcsapply.plan.model import Action, Change
@@ -29,6 +33,9 @@ from gcsapply.state import Journal, State, compact
 
 COMPACT_EVERY_ENTRIES = 100
 COMPACT_EVERY_SECONDS = 5.0
+SETTLE_GRACE_SECONDS = 30.0  # beyond the request timeout, how long a sent call may still land
+LOOKUP_FIRST_DELAY_SECONDS = 1.0
+LOOKUP_MAX_DELAY_SECONDS = 10.0
 
 
 class ApplyRecorder:
@@ -36,7 +43,7 @@ class ApplyRecorder:
 
     def __init__(self, state_path: Path, state: State, clock, *, binding=None):
         self.state_path = Path(state_path)
-        self.journal = Journal.beside(self.state_path)
+        self.journal = Journal.beside(self.state_path, clock=clock)
         self.resources = {address: entry for address, entry in state.resources.items()}
         self.clock = clock
         self._binding = binding
@@ -107,14 +114,18 @@ class ApplyRecorder:
 
     def _compact_locked(self) -> State:
         self.journal.close()  # compaction replaces the file: reopen it for the next append
-        state = compact(self.state_path)
+        state = compact(self.state_path, clock=self.clock)
         self._since_compaction = 0
         self._last_compaction = self.clock.monotonic()
         return state
 
 
 def resolve_pending(pending: list[dict], api, recorder: ApplyRecorder, desired) -> list[str]:
-    """Close every pending entry by an exact-name lookup; returns one note per entry."""
+    """Close every pending entry by an exact-name lookup; returns one note per entry.
+
+    A create whose ``begin`` is recent may still be on its way to GCS (a crash just after
+    sending it): its lookups go on until it could no longer land (:func:`settle_seconds` after
+    the ``begin``), so an immediate re-plan never launches it a second time."""
     specs = {}
     for spec in list(desired.workflows.values()) + list(desired.executions.values()):
         specs[spec.gcs_name] = spec
@@ -125,16 +136,65 @@ def resolve_pending(pending: list[dict], api, recorder: ApplyRecorder, desired) 
     return notes
 
 
+def settle_seconds(api) -> float:
+    """How long after a call was sent it may still land: the request timeout plus a grace
+    period (a request the client gave up on may still be queued on its way to the service)."""
+    return api.request_timeout + SETTLE_GRACE_SECONDS
+
+
+def look_until_settled(lookup, seconds: float, clock, *, stop=None,
+                       first_delay: float = LOOKUP_FIRST_DELAY_SECONDS):
+    """``lookup()`` until it finds something or ``seconds`` have passed on ``clock``, with
+    backoff between lookups (the last one at or after the deadline). Returns what was found, or
+    None. Raises :class:`Interrupted` when ``stop`` is set while waiting."""
+    deadline = clock.monotonic() + max(0.0, seconds)
+    delay = first_delay
+    while True:
+        found = lookup()
+        if found:
+            return found
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            return None
+        _sleep(clock, min(delay, remaining), stop)
+        delay = min(delay * 2, LOOKUP_MAX_DELAY_SECONDS)
+
+
+def _sleep(clock, seconds: float, stop) -> None:
+    while seconds > 0:
+        if stop is not None and stop.is_set():
+            raise Interrupted("stopping while the outcome of a call is unknown")
+        step = min(0.5, seconds)
+        clock.sleep(step)
+        seconds -= step
+
+
+def _still_landing(entry: dict, api, clock) -> float:
+    """Seconds a pending call begun at ``entry["at"]`` may still take to land (0 when that
+    time is past; a begin without a time is an old one)."""
+    began = entry.get("at")
+    if not isinstance(began, (int, float)) or isinstance(began, bool):
+        return 0.0
+    now = clock.now()
+    return max(0.0, min(began, now) + settle_seconds(api) - now)
+
+
 def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: str) -> str:
     call = str(entry.get("call", ""))
     name = entry.get("gcs_name")
-    address = entry.get("address")
+    address = entry.get("address") or "?"
+    known = entry.get("action") is not None and name is not None and "/" in address
     change = Change(address=address, kind=entry.get("kind"), name=address.split("/", 1)[-1],
-                    gcs_name=name, gcs_id=entry.get("gcs_id"), action=Action(entry["action"]),
+                    gcs_name=name, gcs_id=entry.get("gcs_id"),
+                    action=Action(entry["action"]) if known else Action.NOOP,
                     reason=None, before=None, after=None, desired=spec)
+    if not known:  # too incomplete to look up; what landed, plan finds by our labels
+        recorder.end(entry.get("id"), change, ok=False, final=False, resolved="re-planned")
+        return f"{address}: an interrupted {call or 'call'} is planned again from what GCS shows"
     if call == "create_execution":
         labels = entry.get("labels") or (spec.gcs_labels(stack_name) if spec else None)
-        found = find_execution(api, name, labels)
+        found = look_until_settled(lambda: find_execution(api, name, labels),
+                                   _still_landing(entry, api, recorder.clock), recorder.clock)
         gcs_id = execution_guid(found) if found else None
         recorder.end(entry.get("id"), change, ok=found is not None, gcs_id=gcs_id,
                      final=spec is not None, workflow_id=entry.get("workflow_id"),
@@ -142,7 +202,8 @@ def _resolve_one(entry: dict, api, recorder: ApplyRecorder, spec, stack_name: st
         return (f"{address}: an interrupted launch of {name} was found and adopted" if found
                 else f"{address}: an interrupted launch of {name} never happened; planned again")
     if call == "create_workflow":
-        found = find_workflow(api, name)
+        found = look_until_settled(lambda: find_workflow(api, name),
+                                   _still_landing(entry, api, recorder.clock), recorder.clock)
         recorder.end(entry.get("id"), change, ok=found is not None,
                      gcs_id=found.get("id") if found else None, final=spec is not None,
                      resolved="adopted" if found else "absent")

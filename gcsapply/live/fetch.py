@@ -10,12 +10,17 @@ fingerprint (``update_at``) moved since state recorded it has its archive read t
 digest — the only detail reads.
 
 A run found by its exact name is adopted when it carries this stack's labels; with other labels
-it is an error naming its owner. An environment or tool reference that does not resolve fails,
-listing what exists (with "did you mean" when one is close).
+it is an error naming its owner. Runs labelled with this stack's name are kept too, whatever
+their key: another stack of the same name may have launched them, so plan decides which the
+stack owns (:mod:`gcsapply.plan.ownership`), never this listing. Runs that share one name and
+the same labels are all kept in ``duplicates`` for plan to report. An environment or tool
+reference that does not resolve fails, listing what exists (with "did you mean" when one is
+close).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 from collections import defaultdict
@@ -37,13 +42,14 @@ def fetch_live(api, desired: DesiredStack, state: State, *, page_size: int = 100
 
     ``keys`` (address -> run key) saves recomputing the run keys."""
     workflows, public = _list_workflows(api, desired, state, page_size)
-    executions, users = _list_executions(api, desired, state, page_size, keys or {})
+    executions, users, duplicates = _list_executions(api, desired, state, page_size, keys or {})
     environments = tuple(sorted({e.get("name") for e in api.list_environments()
                                  if e.get("name")}))
     tools = tuple(sorted({_tool_ref(t) for scope in ("domain", "public")
                           for t in api.list_tools(scope=scope, page_size=page_size)}))
     live = LiveState(workflows=workflows, executions=executions, users=users,
-                     environments=environments, tools=tools, public_workflows=public)
+                     environments=environments, tools=tools, public_workflows=public,
+                     duplicates=duplicates)
     live = _with_digests(api, desired, state, live)
     diagnostics = check_references(desired, live, templates or {})
     diagnostics += _validate_uploads(api, desired, live)
@@ -127,6 +133,7 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
     users: dict[str, set] = defaultdict(set)
     kept: dict[str, LiveExecution] = {}
     foreign: dict[str, LiveExecution] = {}
+    duplicates: dict[str, dict[str, LiveExecution]] = {}
     for item in api.list_executions(page_size=page_size):
         execution = listed_execution(item)
         guid, name = execution.get("guid"), execution.get("name")
@@ -142,8 +149,11 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
                 and not labels_match(record.labels, run_labels({}, stack, key)):
             foreign.setdefault(name, record)
             continue
-        if name in kept and not _prefer(record, kept[name], known_ids):
-            continue
+        if name in kept:
+            if _same_labels(record, kept[name], stack):
+                duplicates.setdefault(name, {kept[name].id: kept[name]})[guid] = record
+            if not _prefer(record, kept[name], known_ids):
+                continue
         kept[name] = record
     clashes = [(expected[name][0], run) for name, run in sorted(foreign.items())
                if name not in kept]
@@ -154,7 +164,8 @@ def _list_executions(api, desired: DesiredStack, state: State, page_size: int, k
                         for spec, run in clashes),
             hint="gcsapply never adopts a run it did not label; rename metadata.name or change "
                  "spec.runPolicy.rerunToken")
-    return kept, {k: frozenset(v) for k, v in users.items()}
+    return (kept, {k: frozenset(v) for k, v in users.items()},
+            {name: tuple(sorted(runs.values(), key=_age)) for name, runs in sorted(duplicates.items())})
 
 
 def _validate_uploads(api, desired: DesiredStack, live: LiveState) -> list[Diagnostic]:
@@ -196,15 +207,23 @@ def _with_digests(api, desired: DesiredStack, state: State, live: LiveState) -> 
                                             record.vendor, record.update_at, digest)
     if updated == dict(live.workflows):
         return live
-    return LiveState(updated, live.executions, live.users, live.environments, live.tools,
-                     live.public_workflows)
+    return dataclasses.replace(live, workflows=updated)
 
 
 def _prefer(candidate: LiveExecution, current: LiveExecution, known_ids: set) -> bool:
     """Of two runs with one name (only under execution-names any): ours, else the oldest."""
     if (candidate.id in known_ids) != (current.id in known_ids):
         return candidate.id in known_ids
-    return (candidate.create_at or "", candidate.id) < (current.create_at or "", current.id)
+    return _age(candidate) < _age(current)
+
+
+def _same_labels(run: LiveExecution, other: LiveExecution, stack: str) -> bool:
+    """Both runs carry this stack's name and the same key: duplicates, not a name clash."""
+    return run.stack == other.stack == stack and run.key_label == other.key_label
+
+
+def _age(run: LiveExecution) -> tuple:
+    return (run.create_at or "", run.id or "")
 
 
 def _owner(run: LiveExecution) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK
+from gcsapply.manifest.model import LABEL_KEY, LABEL_LINEAGE, LABEL_STACK
 
 # The run statuses of GCS, as the client reads them (the emulator keeps its own copy).
 SUCCEEDED = "Succeeded"
@@ -84,6 +84,12 @@ class LiveExecution:
     def key_label(self) -> str | None:
         return self.labels.get(LABEL_KEY)
 
+    @property
+    def lineage(self) -> str | None:
+        """The lineage of the state that launched the run (runs launched before gcsapply
+        labelled lineages have none)."""
+        return self.labels.get(LABEL_LINEAGE)
+
     def view(self) -> dict:
         return {"gcs_name": self.name, "status": self.status,
                 "workflow_version": self.workflow_name, "priority": self.priority,
@@ -108,8 +114,12 @@ class LiveState:
     """Everything one plan read from GCS.
 
     ``executions`` holds only the runs that concern this stack (the names it looks for, the ids
-    its state knows, and runs labelled with its stack); ``users`` counts, for every workflow id,
-    the live runs of the whole project that reference it.
+    its state knows, and runs labelled with its stack name, which may be another stack's of the
+    same name: plan decides which are owned), one per GCS name; ``duplicates`` holds, for a
+    name that several runs carrying the same stack and key labels share (possible only where
+    the service allows duplicate names), all of them, oldest first — ``executions`` keeps the
+    one the state knows, else the oldest. ``users`` counts, for every workflow id, the live
+    runs of the whole project that reference it.
     """
 
     workflows: Mapping[str, LiveWorkflow] = field(default_factory=dict)  # by GCS name
@@ -118,6 +128,7 @@ class LiveState:
     environments: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()  # "name:version"
     public_workflows: Mapping[str, LiveWorkflow] = field(default_factory=dict)  # by id
+    duplicates: Mapping[str, tuple[LiveExecution, ...]] = field(default_factory=dict)  # by name
 
     def __post_init__(self):
         object.__setattr__(self, "_workflows_by_id",

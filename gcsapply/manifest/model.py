@@ -18,9 +18,12 @@ from gcsapply.manifest.names import versioned_name
 __all__ = ["KIND_EXECUTION", "KIND_EXECUTIONSET", "KIND_STACK", "KIND_WORKFLOW"]  # re-exported
 
 DEFAULT_STATE_PATH = ".gcsapply/state.json"
-# The labels that make a run this stack's (DESIGN §2).
+# The labels that make a run this stack's (DESIGN §2), and the lineage of the state that
+# launched it (DESIGN §3: tells two stacks of one name apart). A uuid lineage (36 characters)
+# fits the 63-character label values the service keeps on the run's Kubernetes object.
 LABEL_STACK = "gcsapply-stack"
 LABEL_KEY = "gcsapply-key"
+LABEL_LINEAGE = "gcsapply-lineage"
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,10 @@ class ExecutionSpec:
     def gcs_name(self) -> str:
         return versioned_name(self.name, self.key)
 
-    def gcs_labels(self, stack_name: str) -> dict:
-        """Our labels on the run, then the user's (ours win)."""
-        return run_labels(self.labels, stack_name, self.key)
+    def gcs_labels(self, stack_name: str, lineage: str | None = None) -> dict:
+        """Our labels on the run, then the user's (ours win); with the launching state's
+        ``lineage`` when it is known."""
+        return run_labels(self.labels, stack_name, self.key, lineage)
 
 
 @dataclass(frozen=True)
@@ -157,15 +161,12 @@ def key_label(key: str) -> str:
     return f"v1-{key[:40]}"
 
 
-def key_from_label(label: str | None) -> str | None:
-    """The (first 40 characters of the) run key a ``gcsapply-key`` label carries."""
-    label = label or ""
-    return label[3:] if label.startswith("v1-") else None
-
-
-def run_labels(user_labels: dict, stack_name: str, key: str) -> dict:
-    """A run's labels: the user's, then ours (ours win)."""
-    return {**user_labels, LABEL_STACK: stack_name, LABEL_KEY: key_label(key)}
+def run_labels(user_labels: dict, stack_name: str, key: str, lineage: str | None = None) -> dict:
+    """A run's labels: the user's, then ours (ours win); ``gcsapply-lineage`` when given."""
+    labels = {**user_labels, LABEL_STACK: stack_name, LABEL_KEY: key_label(key)}
+    if lineage:
+        labels[LABEL_LINEAGE] = lineage
+    return labels
 
 
 def _normalise_numbers(value):

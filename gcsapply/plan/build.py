@@ -29,6 +29,7 @@ from gcsapply.plan.model import (
     PlanWarning,
     Reason,
 )
+from gcsapply.plan.ownership import plan_ownership, stack_address
 from gcsapply.plan.workflows import plan_current_workflows, plan_old_workflows, resolve_versions
 from gcsapply.state.file import State
 
@@ -65,8 +66,9 @@ def build_plan(desired: DesiredStack, live: LiveState, state: State,
                 if c.kind == KIND_EXECUTION and c.action is Action.DELETE and c.gcs_id
                 and (chosen is None or c.address in chosen or c.owner in chosen)}
     section.extend(plan_old_workflows(ctx, deleting))
+    section.extend(plan_ownership(ctx))
     changes = _select_targets(section.changes, options, desired)
-    selected = {c.owner for c in changes}
+    selected = {c.owner for c in changes} | {stack_address(desired.stack.name)}
     drift = [d for d in section.drift if not options.targets or d.address.split("#")[0] in selected]
     warnings = [w for w in section.warnings if not options.targets or w.address in selected]
     refusals = [r for r in section.refusals if not options.targets
@@ -81,8 +83,8 @@ def build_plan(desired: DesiredStack, live: LiveState, state: State,
     return Plan(
         stack_name=desired.stack.name, lineage=state.lineage, serial=state.serial,
         changes=tuple(changes),
-        drift=tuple(sorted(set(drift), key=lambda d: (d.address, d.observation))),
-        warnings=tuple(sorted(set(warnings), key=lambda w: (w.address, w.code))),
+        drift=tuple(sorted(set(drift), key=lambda d: (d.address, d.observation, d.detail))),
+        warnings=tuple(sorted(set(warnings), key=lambda w: (w.address, w.code, w.message))),
         cost=cost, target_line=target_line)
 
 

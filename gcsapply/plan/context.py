@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
-from gcsapply.manifest.names import base_name, versioned_name
+from gcsapply.manifest.names import versioned_name
 from gcsapply.plan.model import Change, Drift, PlanOptions, PlanWarning
 from gcsapply.plan.views import WorkflowVersion
 from gcsapply.state.file import State
@@ -22,7 +22,6 @@ class PlanContext:
     versions: dict[str, WorkflowVersion] = field(default_factory=dict)  # spec.workflow -> version
     workflow_changes: dict[str, Change] = field(default_factory=dict)  # current-version changes
     _keys: dict = field(default_factory=dict, repr=False)
-    _runs_by_base: dict | None = field(default=None, repr=False)
 
     def key(self, spec) -> str:
         """The run key of ``spec``, computed once per plan (it hashes canonical JSON)."""
@@ -33,16 +32,6 @@ class PlanContext:
 
     def gcs_name(self, spec) -> str:
         return versioned_name(spec.name, self.key(spec))
-
-    def labelled_runs(self, name: str) -> list:
-        """Live runs labelled with this stack whose GCS name is ``<name>-<8 hex>``."""
-        if self._runs_by_base is None:
-            index: dict = {}
-            for run in self.live.executions.values():
-                if run.stack == self.stack_name:
-                    index.setdefault(base_name(run.name), []).append(run)
-            self._runs_by_base = index
-        return self._runs_by_base.get(name, [])
 
     @property
     def stack_name(self) -> str:

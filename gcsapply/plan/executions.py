@@ -3,6 +3,11 @@
 ``observed`` is the live run with the current run key. Precedence: cancel > retry > update >
 noop. :func:`decide_execution` is the table itself, a pure function of a few facts, so tests
 walk every row of it.
+
+A run is the stack's only when its state launched or adopted it. With no record (a lost
+state), the observed run — exact GCS name and ``gcsapply-key`` label — is adopted, and nothing
+else: superseded runs come from the state only (:mod:`gcsapply.plan.ownership` reports the
+other labelled runs).
 """
 
 from __future__ import annotations
@@ -10,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gcsapply.live.model import ACTIVE, FAILED, UNKNOWN, LiveExecution
-from gcsapply.manifest.model import ExecutionSpec, key_from_label, key_label
-from gcsapply.manifest.names import versioned_name
+from gcsapply.manifest.model import ExecutionSpec, key_label
 from gcsapply.plan.context import PlanContext, Section
 from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
@@ -91,7 +95,7 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
     after = execution_after(spec, ctx.stack_name, version, key)
     run = ctx.live.executions.get(gcs_name)
     if run is not None and run.key_label not in (None, key_label(key)):
-        run = None  # same name, another key: live.py refuses foreign runs, so this is a prefix clash
+        run = None  # same name, another key: fetch refuses foreign runs, so this is a prefix clash
     launched = _launched_record(entry, key)
     launched_before = launched is not None
     attempts = int(entry.get("attempts") or 0) if entry and run and entry.get("gcs_id") == run.id \
@@ -180,22 +184,16 @@ def _removal(ctx, address, name, gcs_name, run: LiveExecution | None, gcs_id, de
 
 def _superseded(ctx: PlanContext, spec: ExecutionSpec, key: str, entry: dict | None
                 ) -> list[Change]:
-    """Earlier runs of this address under other keys: kept, each under its own address."""
+    """Earlier runs of this address under other keys, as the state recorded them: kept, each
+    under its own address. Only the state makes a run superseded: a run found by its labels
+    with another key may be another stack's of the same name."""
     records = [r for r in (entry.get("superseded", ()) if entry else ()) if r.get("key") != key]
     records = _distinct(records, entry.get("gcs_id") if entry else None)
     if entry and entry.get("gcs_id") and entry.get("key") != key:
         records.append({"gcs_id": entry["gcs_id"], "gcs_name": entry.get("gcs_name"),
                         "key": entry.get("key")})
-    current = versioned_name(spec.name, key)
-    refound = [run for run in ctx.labelled_runs(spec.name) if run.name != current]
-    if not records and not refound:
-        return []
-    known = {r.get("gcs_id") for r in records}
-    for run in refound:  # re-found by their labels (state lost)
-        if run.id not in known:
-            records.append({"gcs_id": run.id, "gcs_name": run.name,
-                            "key": key_from_label(run.key_label)})
-            known.add(run.id)
+    if not records:
+        return []  # a labelled run of another key is never made ours (plan.ownership)
     changes = []
     for record in sorted(records, key=lambda r: (r.get("gcs_name") or "", r.get("gcs_id") or "")):
         run = ctx.live.find_execution(record.get("gcs_id"), None)

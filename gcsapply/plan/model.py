@@ -103,7 +103,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Drift:
-    """Something changed in GCS behind gcsapply's back (``deleted-outside``)."""
+    """Something changed in GCS behind gcsapply's back: ``deleted-outside`` (a run this stack
+    launched is gone), ``duplicate-run`` (several runs share one name and this stack's labels)."""
 
     address: str
     observation: str
@@ -112,7 +113,7 @@ class Drift:
 
 @dataclass(frozen=True)
 class PlanWarning:
-    address: str
+    address: str  # a resource's, or ``stack/<name>`` for the whole stack ("foreign-run")
     code: str  # kebab-case, e.g. "applies-to-next-run", "retry-uses-old-version"
     message: str
 

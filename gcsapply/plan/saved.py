@@ -15,19 +15,24 @@ a fresh plan's document take it, or the function that renders it, as an argument
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from gcsapply.diagnostics import excerpt, quote
 from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Plan, PlanOptions
 from gcsapply.plan.views import fingerprint
 from gcsapply.schemas import load_schema
+from gcsapply.state.shapes import loads_strict, too_deep
 
 ABSENT = "absent"
 _SAVE_HINT = "save a plan with 'gcsapply plan DIR --out FILE'"
+_ADDRESS = re.compile(r"(workflow|execution)/[a-z]([a-z0-9-]*[a-z0-9])?(#[a-z]([a-z0-9-]*[a-z0-9])?)?")
+MAX_PLAN_DEPTH = 100  # manifests nest at most 64 levels (yamlio); a plan adds a few
 
 
 def plan_fingerprints(plan: Plan) -> dict[str, str]:
@@ -47,19 +52,25 @@ def plan_fingerprints(plan: Plan) -> dict[str, str]:
 
 def read_saved_plan(path: Path) -> dict:
     """The saved plan document at ``path``; anything else is refused here with a
-    :class:`UsageError`, not met later as a crash while comparing."""
+    :class:`UsageError` naming the file and the field, not met later as a crash."""
     try:
-        document = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path} is neither a stack directory nor a saved plan: {exc}",
-                         hint=_SAVE_HINT) from exc
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read: {exc.strerror}", hint=_SAVE_HINT) from exc
+    try:
+        document = loads_strict(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is neither a stack directory nor a saved plan: not UTF-8 "
+                         f"text (byte {exc.start})", hint=_SAVE_HINT) from exc
+    except ValueError as exc:  # json.JSONDecodeError, StrictJsonError
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise UsageError(f"{path} is neither a stack directory nor a saved plan: not JSON "
+                         f"({reason})", hint=_SAVE_HINT) from exc
     if not isinstance(document, dict) or not isinstance(document.get("saved"), dict):
         raise UsageError(f"{path} is not a saved plan (no 'saved' section)", hint=_SAVE_HINT)
-    problem = best_match(Draft202012Validator(load_schema("plan")).iter_errors(document))
+    problem = _document_problem(document)
     if problem is not None:
-        where = "/".join(str(part) for part in problem.absolute_path) or "(top)"
-        raise UsageError(f"{path} is not a valid saved plan: at {where}: {problem.message}",
-                         hint=_SAVE_HINT)
+        raise UsageError(f"{path} is not a valid saved plan: at {problem}", hint=_SAVE_HINT)
     return document
 
 
@@ -83,7 +94,7 @@ def compare_saved(saved_doc: dict, fresh_plan: Plan, fresh_document: dict) -> li
     problems = []
     if saved.get("lineage") != fresh_plan.lineage:
         problems.append(f"the state lineage is now {fresh_plan.lineage}, the plan was made "
-                        f"against {saved.get('lineage')}")
+                        f"against {excerpt(str(saved.get('lineage')), None)}")
     if saved.get("serial") != fresh_plan.serial:
         problems.append(f"the state serial is now {fresh_plan.serial}, the plan was made at "
                         f"serial {saved.get('serial')}")
@@ -118,6 +129,26 @@ def stale_plan_check(path: Path, plan_document: Callable[[Plan], dict]
                 hint="a saved plan applies at most once and only to the state it was made "
                      "against; run 'gcsapply plan --out' again")
     return check
+
+
+def _document_problem(document: dict) -> str | None:
+    """``<field path>: <what is wrong>`` for the first problem of a saved plan, or None."""
+    if too_deep(document, MAX_PLAN_DEPTH):
+        return f"(top): nested more than {MAX_PLAN_DEPTH} levels deep"
+    try:
+        problem = best_match(Draft202012Validator(load_schema("plan")).iter_errors(document))
+    except RecursionError:
+        return f"(top): nested more than {MAX_PLAN_DEPTH} levels deep"
+    if problem is not None:
+        where = "/".join(excerpt(part) for part in problem.absolute_path) or "(top)"
+        return f"{where}: {excerpt(problem.message, 200)}"
+    stack_dir = document["saved"]["stack_dir"]
+    if "\x00" in stack_dir or not Path(stack_dir).is_absolute():
+        return f"saved/stack_dir: {quote(stack_dir)} is not an absolute path"
+    for address in document["saved"]["fingerprints"]:
+        if not _ADDRESS.fullmatch(address):
+            return f"saved/fingerprints: {quote(address)} is not an address"
+    return None
 
 
 def _fingerprint(change: Change) -> str:

@@ -15,14 +15,22 @@ from __future__ import annotations
 import copy
 import json
 import os
+import stat
 import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.errors import StateError
+from gcsapply.state.shapes import StrictJsonError, loads_strict, resources_problem, state_problem
+
+__all__ = ["FORMAT_VERSION", "DAMAGED_HINT", "Binding", "State", "load_state", "read_file_bytes",
+           "render_state", "resources_problem", "write_state_atomic", "write_text_atomic", "fsync_dir"]
 
 FORMAT_VERSION = "1.0"
+DAMAGED_HINT = ("restore it from a backup (journal.jsonl beside it holds the recent changes), or "
+                "move it away: runs are re-found by their labels, so a lost state never "
+                "launches anything again")
 
 
 @dataclass(frozen=True)
@@ -91,66 +99,59 @@ class State:
     def from_json(cls, data: dict, *, where: str | None = None) -> "State":
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
             raise StateError("not a gcsapply state document (format_version 1.0 expected)",
-                             where=where, hint="restore the file from a backup or move it away")
-        binding = data.get("binding")
-        resources = data.get("resources") or {}
-        problem = resources_problem(resources)
+                             where=where, hint=DAMAGED_HINT)
+        problem = state_problem(data)
         if problem:
             raise StateError(f"malformed state document: {problem}", where=where,
-                             hint="restore the file from a backup or move it away")
-        try:
-            return cls(
-                binding=Binding(binding["endpoint"], binding["project_id"], binding["stack"])
-                if binding else None,
-                lineage=data.get("lineage"),
-                serial=int(data.get("serial", 0)),
-                resources=dict(resources),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"malformed state document: {exc}", where=where,
-                             hint="restore the file from a backup or move it away") from exc
-
-
-def resources_problem(resources) -> str | None:
-    """The first shape problem plan and apply would trip over (cheap: no schema validation,
-    which would cost more than a 10,000-run plan may spend)."""
-    if not isinstance(resources, dict):
-        return "resources must map addresses to objects"
-    for address, entry in resources.items():
-        if not isinstance(entry, dict):
-            return f"resources must map addresses to objects ({address} does not)"
-        for name in ("superseded", "versions"):
-            records = entry.get(name)
-            if records is not None and not (isinstance(records, list) and all(
-                    isinstance(r, dict) for r in records)):
-                return f"{address}: {name} must be a list of objects"
-        attempts = entry.get("attempts")
-        if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool)):
-            return f"{address}: attempts must be a whole number"
-    return None
+                             hint=DAMAGED_HINT)
+        binding = data.get("binding")
+        return cls(
+            binding=Binding(binding["endpoint"], binding["project_id"], binding["stack"])
+            if binding else None,
+            lineage=data.get("lineage"),
+            serial=data.get("serial", 0),
+            resources=dict(data.get("resources") or {}),
+        )
 
 
 def load_state(path: Path) -> State:
     """Read ``state.json``; a missing file is the empty state (no lineage, serial 0)."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
+    data = read_file_bytes(path, "the state file")
+    if data is None:
         return State.empty()
-    except OSError as exc:
-        raise StateError(f"cannot read the state file: {exc.strerror}", where=str(path)) from exc
+    try:
+        document = loads_strict(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise StateError(f"the state file is not UTF-8 text (byte {exc.start})", where=str(path),
-                         hint="restore it from a backup; journal.jsonl beside it holds the "
-                              "recent changes") from exc
-    try:
-        data = json.loads(text)
+                         hint=DAMAGED_HINT) from exc
     except json.JSONDecodeError as exc:
         raise StateError(f"the state file is not valid JSON: {exc.msg} at line {exc.lineno}",
-                         where=str(path),
-                         hint="restore it from a backup; journal.jsonl beside it holds the "
-                              "recent changes") from exc
-    return State.from_json(data, where=str(path))
+                         where=str(path), hint=DAMAGED_HINT) from exc
+    except StrictJsonError as exc:
+        raise StateError(f"the state file is not valid JSON: {exc}", where=str(path),
+                         hint=DAMAGED_HINT) from exc
+    return State.from_json(document, where=str(path))
+
+
+def read_file_bytes(path: Path, what: str) -> bytes | None:
+    """The bytes of ``path``, or None when there is no such file. A FIFO, device or folder is
+    refused unopened: reading it could block, or never end."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read {what}: {exc.strerror}", where=str(path)) from exc
+    if not stat.S_ISREG(mode):
+        raise StateError(f"{what} is not a regular file", where=str(path),
+                         hint="move it away: gcsapply keeps only regular files there")
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read {what}: {exc.strerror}", where=str(path)) from exc
 
 
 def render_state(state: State) -> str:
@@ -178,10 +179,10 @@ def write_text_atomic(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

@@ -17,35 +17,68 @@ Entries (one JSON object per line)::
 ``set`` carries the entries the engine computed for the change
 (:func:`gcsapply.engine.record_changes.state_updates`).
 
-Replay ignores a torn last line (a crash mid-write) and refuses a torn line anywhere else.
+A torn last line (a crash or ``kill -9`` mid-write: no newline, or not JSON) is never fatal:
+replay reads past it without writing, so ``plan`` stays read-only, and the first writer under
+the lock (``apply``, ``destroy``; :class:`gcsapply.state.lock.StateLock`) cuts it off before
+anything is appended, keeping a copy of the whole journal as ``journal.jsonl.torn-<UTC time>``.
+A bad line anywhere else is a :class:`StateError` naming the line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
+from gcsapply.clock import SystemClock
+from gcsapply.diagnostics import excerpt
 from gcsapply.errors import StateError
-from gcsapply.state.file import Binding, State, load_state, resources_problem, write_state_atomic, write_text_atomic
+from gcsapply.state.file import (
+    Binding,
+    State,
+    fsync_dir,
+    load_state,
+    read_file_bytes,
+    write_state_atomic,
+    write_text_atomic,
+)
+from gcsapply.state.shapes import PHASES, StrictJsonError, journal_entry_problem, loads_strict
 
 JOURNAL_NAME = "journal.jsonl"
-PHASES = ("meta", "begin", "end", "state")
+TORN_SUFFIX = ".torn-"
+
+_JOURNAL_HINT = ("a journal is only ever appended, so a damaged line before its end was edited "
+                 "or written by a failing disk: restore it from a backup, or move it away "
+                 "while no apply runs (runs are re-found by their labels, so nothing is "
+                 "launched again)")
 
 
-_JOURNAL_HINT = "a journal is only ever appended; restore it from a backup"
+@dataclass(frozen=True)
+class TornTail:
+    """The last line of a journal whose write was cut short (a crash, ``kill -9``)."""
+
+    offset: int  # the byte where the torn line starts: the journal is cut back to here
+    line: int  # its line number
 
 
 class Journal:
-    """The journal file beside a state file."""
+    """The journal file beside a state file.
 
-    def __init__(self, path: Path):
+    Reading never writes: a torn last line is read past (:attr:`torn` says where). Taking the
+    lock cuts it off (:meth:`repair`, keeping a copy of the whole journal), and so does the
+    first append of a process, so a new line never joins a torn one."""
+
+    def __init__(self, path: Path, *, clock=None):
         self.path = Path(path)
+        self.clock = clock or SystemClock()
+        self.torn: TornTail | None = None  # what the last replay read past
         self._handle = None
 
     @classmethod
-    def beside(cls, state_path: Path) -> "Journal":
-        return cls(Path(state_path).with_name(JOURNAL_NAME))
+    def beside(cls, state_path: Path, *, clock=None) -> "Journal":
+        return cls(Path(state_path).with_name(JOURNAL_NAME), clock=clock)
 
     def append(self, entry: dict) -> None:
         """Write one entry as one line and fsync it before returning."""
@@ -53,6 +86,7 @@ class Journal:
             raise ValueError(f"journal entry without a known phase: {entry!r}")
         line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         if self._handle is None:
+            self.repair()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.path, "a", encoding="utf-8")
         self._handle.write(line + "\n")
@@ -65,39 +99,41 @@ class Journal:
             self._handle = None
 
     def replay(self) -> list[dict]:
-        """Every entry in order; a missing journal is empty."""
-        try:
-            text = self.path.read_text("utf-8", errors="surrogateescape")
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            raise StateError(f"cannot read the journal: {exc.strerror}",
-                             where=str(self.path)) from exc
-        entries = []
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                line.encode("utf-8")
-                entry = json.loads(line)
-            except (json.JSONDecodeError, UnicodeEncodeError) as exc:
-                if _is_last(lines, number):
-                    break  # torn last line: the write that was cut never completed
-                problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-                raise StateError(f"journal line {number} is not JSON: {problem}",
-                                 where=str(self.path), hint=_JOURNAL_HINT) from exc
-            if not _well_formed(entry):
-                if _is_last(lines, number) and not text.endswith("\n"):
-                    break  # a cut write that happens to parse (``{}`` is never written alone)
-                raise StateError(f"journal line {number} is not a journal entry",
-                                 where=str(self.path), hint=_JOURNAL_HINT)
-            entries.append(entry)
+        """Every entry in order; a missing journal is empty. Writes nothing."""
+        entries, self.torn = parse_journal(read_file_bytes(self.path, "the journal") or b"",
+                                           where=str(self.path))
         return entries
 
     def pending(self) -> list[dict]:
         """``begin`` entries with no ``end``: calls whose outcome is unknown."""
         return pending_entries(self.replay())
+
+    def repair(self) -> Path | None:
+        """Cut off a torn last line so the next append starts a line of its own; first a copy
+        of the whole journal is kept beside it (``journal.jsonl.torn-<UTC time>``), which is
+        returned. Only a writer holding the lock calls this (apply, destroy)."""
+        data = read_file_bytes(self.path, "the journal")
+        torn = torn_tail(data) if data else None
+        if torn is None:
+            return None
+        self.close()
+        copy = self._copy_path()
+        try:
+            with open(copy, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            with open(self.path, "r+b") as handle:
+                handle.truncate(torn.offset)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise StateError(f"cannot cut off the torn last line of the journal: {exc.strerror}",
+                             where=str(self.path),
+                             hint="make the folder writable, or move the journal away") from exc
+        fsync_dir(self.path.parent)
+        self.torn = None
+        return copy
 
     def rewrite(self, entries: list[dict]) -> None:
         """Replace the journal with ``entries`` (atomically): what compaction keeps."""
@@ -108,24 +144,66 @@ class Journal:
             return
         write_text_atomic(self.path, text)
 
+    def _copy_path(self) -> Path:
+        stamp = datetime.fromtimestamp(self.clock.now(), timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        base = self.path.with_name(f"{self.path.name}{TORN_SUFFIX}{stamp}")
+        candidate, number = base, 1
+        while candidate.exists():
+            number += 1
+            candidate = base.with_name(f"{base.name}-{number}")
+        return candidate
 
-def _is_last(lines: list[str], number: int) -> bool:
-    """Line ``number`` (1-based) is the last one with content (asked only of a bad line)."""
-    return all(not rest.strip() for rest in lines[number:])
+
+def parse_journal(data: bytes, *, where: str | None = None) -> tuple[list[dict], TornTail | None]:
+    """The entries of a journal's bytes, and its torn last line (read past), if any.
+
+    A torn line is the last one: it has no newline (its write was cut), or it is not JSON.
+    A bad line anywhere before it is a :class:`StateError`."""
+    torn = torn_tail(data)
+    body = data[:torn.offset] if torn else data
+    entries = []
+    for number, raw in enumerate(body.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            entry = loads_strict(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise StateError(f"journal line {number} is not JSON: not UTF-8", where=where,
+                             hint=_JOURNAL_HINT) from exc
+        except json.JSONDecodeError as exc:
+            raise StateError(f"journal line {number} is not JSON: {exc.msg}", where=where,
+                             hint=_JOURNAL_HINT) from exc
+        except StrictJsonError as exc:
+            raise StateError(f"journal line {number} is not JSON: {exc}", where=where,
+                             hint=_JOURNAL_HINT) from exc
+        problem = journal_entry_problem(entry)
+        if problem:
+            raise StateError(f"journal line {number} is not a journal entry: {problem}",
+                             where=where, hint=_JOURNAL_HINT)
+        entries.append(entry)
+    return entries, torn
 
 
-def _well_formed(entry) -> bool:
-    """The shape :func:`apply_entries` relies on (anything else is a damaged journal)."""
-    if not isinstance(entry, dict) or entry.get("phase") not in PHASES:
+def torn_tail(data: bytes) -> TornTail | None:
+    """Where the torn last line of ``data`` starts, or None when every line is whole.
+
+    The last line with content is torn when no newline follows it (its write was cut short:
+    even a line that parses is dropped, as its write never returned) or when it is not JSON."""
+    end = len(data.rstrip(b" \t\r\n"))
+    if end == 0:
+        return None
+    start = data.rfind(b"\n", 0, end) + 1
+    if b"\n" in data[end:] and _parses(data[start:end]):
+        return None
+    return TornTail(start, data.count(b"\n", 0, start) + 1)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        loads_strict(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
         return False
-    updates = entry.get("set") or {}
-    if not isinstance(updates, dict) or not all(v is None or isinstance(v, dict)
-                                                for v in updates.values()):
-        return False
-    binding = entry.get("binding")
-    return not binding or (isinstance(binding, dict)
-                           and all(isinstance(binding.get(k), str)
-                                   for k in ("endpoint", "project_id", "stack")))
+    return True
 
 
 def pending_entries(entries: list[dict]) -> list[dict]:
@@ -133,14 +211,15 @@ def pending_entries(entries: list[dict]) -> list[dict]:
     return [e for e in entries if e.get("phase") == "begin" and e.get("id") not in ended]
 
 
-def apply_entries(state: State, entries: list[dict]) -> State:
-    """Pure: ``state`` with the ``meta`` and ``end`` entries applied, in order."""
+def apply_entries(state: State, entries: list[dict], *, where: str | None = None) -> State:
+    """Pure: ``state`` with the ``meta`` and ``end`` entries applied, in order (entries of the
+    shapes :func:`parse_journal` checks; ``where`` names the journal in errors)."""
     result = state.copy()
     changed = False
     for entry in entries:
         phase = entry.get("phase")
         if phase == "meta":
-            _check_meta(entry, state)  # against state.json (metas of one journal may differ)
+            _check_meta(entry, state, where)  # against state.json (metas of one journal may differ)
             if entry.get("binding") and result.binding is None:
                 b = entry["binding"]
                 result.binding = Binding(b["endpoint"], b["project_id"], b["stack"])
@@ -160,47 +239,48 @@ def apply_entries(state: State, entries: list[dict]) -> State:
     return result
 
 
-def _check_meta(entry: dict, state: State) -> None:
+def _check_meta(entry: dict, state: State, where: str | None) -> None:
     """A journal started for another lineage or target must not be folded into this state."""
     lineage, binding = entry.get("lineage"), entry.get("binding")
-    binding = binding and {k: binding[k] for k in ("endpoint", "project_id", "stack")}
+    binding = binding and Binding(binding["endpoint"], binding["project_id"], binding["stack"])
     if lineage and state.lineage and lineage != state.lineage:
-        problem = f"lineage {lineage} (the state's is {state.lineage})"
-    elif binding and state.binding and Binding(**binding) != state.binding:
-        problem = f"{Binding(**binding).describe()} (the state's is {state.binding.describe()})"
+        problem = f"lineage {excerpt(lineage)} (the state's is {excerpt(state.lineage)})"
+    elif binding and state.binding and binding != state.binding:
+        problem = (f"{excerpt(binding.describe(), None)} (the state's is "
+                   f"{excerpt(state.binding.describe(), None)})")
     else:
         return
     raise StateError(f"the journal beside the state file belongs to another state: {problem}",
+                     where=where,
                      hint="move journal.jsonl (or state.json) away: each belongs with its own "
                           "state file")
 
 
 def read_current_state(state_path: Path) -> tuple[State, list[dict]]:
-    """``state.json`` with the journal replayed in memory, and the pending entries. Writes nothing.
+    """``state.json`` with the journal replayed in memory, and the pending entries. Writes nothing:
+    a torn last line of the journal is read past (the next apply cuts it off).
 
     This is what ``plan`` sees: completed changes not yet compacted are already owned.
     """
     state = load_state(state_path)
-    entries = Journal.beside(state_path).replay()
+    journal = Journal.beside(state_path)
+    entries = journal.replay()
     if not entries:
         return state, []
-    current = apply_entries(state, entries)
-    problem = resources_problem(current.resources)
-    if problem:
-        raise StateError(f"the journal holds a malformed entry: {problem}",
-                         where=str(Journal.beside(state_path).path), hint=_JOURNAL_HINT)
-    return current, pending_entries(entries)
+    return apply_entries(state, entries, where=str(journal.path)), pending_entries(entries)
 
 
-def compact(state_path: Path) -> State:
-    """Fold the journal into ``state.json`` (atomic write) and keep only pending entries."""
+def compact(state_path: Path, *, clock=None) -> State:
+    """Fold the journal into ``state.json`` (atomic write) and keep only pending entries; a torn
+    last line is cut off first (:meth:`Journal.repair`)."""
     state_path = Path(state_path)
-    journal = Journal.beside(state_path)
+    journal = Journal.beside(state_path, clock=clock)
+    journal.repair()
     entries = journal.replay()
     state = load_state(state_path)
     if not entries:
         return state
-    compacted = apply_entries(state, entries)
+    compacted = apply_entries(state, entries, where=str(journal.path))
     if compacted.serial != state.serial or not state_path.exists():
         write_state_atomic(state_path, compacted)
     journal.rewrite(pending_entries(entries))

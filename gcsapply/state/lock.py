@@ -4,7 +4,10 @@ The lock is a small JSON file created atomically (``O_CREAT | O_EXCL``) beside `
 It names its holder: pid, host, command, start time, and the holder's process start time so a
 recycled pid is not mistaken for the holder. A second apply fails with those details and the
 hint ``gcsapply state unlock DIR``; a lock left by a process that is gone from this host is
-released with a warning (that is what a ``kill -9`` leaves behind).
+released with a warning (that is what a ``kill -9`` leaves behind). A lock file that cannot be
+read -- damaged, of another version, an impossible pid, not a regular file -- counts as held:
+whose it is cannot be told. Taking the lock also cuts off a journal line that a crashed holder
+left torn (:meth:`gcsapply.state.journal.Journal.repair`), before anything is appended.
 """
 
 from __future__ import annotations
@@ -13,14 +16,20 @@ import errno
 import json
 import os
 import socket
+import stat
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from gcsapply.clock import SystemClock
+from gcsapply.diagnostics import excerpt
 from gcsapply.errors import LockHeldError, StateError
+from gcsapply.state.journal import JOURNAL_NAME, Journal
+from gcsapply.state.shapes import loads_strict
 
 LOCK_NAME = "state.lock"
+MAX_PID = 2**22  # Linux's largest pid_max; a bigger pid in a lock file is damage
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,13 @@ class LockHolder:
     process_start: str | None = None  # /proc/<pid>/stat start time, when known
 
     def describe(self) -> str:
-        return (f"pid {self.pid} on host {self.host}, command '{self.command}', "
-                f"started {self.started_at}")
+        if self is UNKNOWN:
+            return "an unknown holder (the lock file cannot be read)"
+        return (f"pid {self.pid} on host {excerpt(self.host)}, command "
+                f"'{excerpt(self.command, 200)}', started {excerpt(self.started_at)}")
+
+
+UNKNOWN = LockHolder(pid=0, host="?", command="?", started_at="?")  # an unreadable lock file
 
 
 class StateLock:
@@ -60,6 +74,7 @@ class StateLock:
         for _ in range(3):
             if _create_exclusive(self.path, holder):
                 self._holder = holder
+                self._repair_journal()
                 return holder
             current = read_lock(self.path)
             if current is None:
@@ -84,6 +99,20 @@ class StateLock:
         raise LockHeldError(f"could not take the lock {self.path}: it keeps changing",
                             hint="another gcsapply process is starting; try again")
 
+    def _repair_journal(self) -> None:
+        """The holder is the journal's only writer: cut off a line a crashed holder left torn,
+        before anything is appended to it (the whole journal is kept beside it)."""
+        journal = Journal(self.path.with_name(JOURNAL_NAME), clock=_FixedClock(self._now))
+        try:
+            kept = journal.repair()
+        except BaseException:
+            self.release()
+            raise
+        if kept is not None:
+            self.warnings.append(
+                f"the last line of {journal.path} was cut short by a crash; it was cut off, "
+                f"and the whole journal kept as {kept.name}")
+
     def release(self) -> None:
         """Remove the lock if it is still ours."""
         if self._holder is not None:
@@ -103,24 +132,30 @@ class StateLock:
 
 
 def read_lock(path: Path) -> LockHolder | None:
-    """The holder recorded in ``path``, or None when there is no lock file."""
+    """The holder recorded in ``path``, or None when there is no lock file. A lock file that
+    cannot be read (damaged, another version's, not a regular file) gives :data:`UNKNOWN`:
+    whose it is cannot be told, so it counts as held."""
     try:
-        text = Path(path).read_text("utf-8", errors="replace")  # bad bytes: a damaged lock
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise StateError(f"cannot read the lock file: {exc.strerror}", where=str(path)) from exc
+    if not stat.S_ISREG(mode):
+        return UNKNOWN
     try:
-        data = json.loads(text)
-        return LockHolder(pid=int(data["pid"]), host=str(data["host"]),
-                          command=str(data.get("command", "?")),
-                          started_at=str(data.get("started_at", "?")),
-                          token=str(data.get("token", "")),
-                          process_start=data.get("process_start"))
-    except (ValueError, KeyError, TypeError):
-        # Locks appear complete (see _create_exclusive): an unreadable one was damaged after
-        # the fact or written by another version; its holder cannot be told (_is_damaged).
-        return LockHolder(pid=0, host="?", command="?", started_at="?", token="")
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read the lock file: {exc.strerror}", where=str(path)) from exc
+    # Locks appear complete (see _create_exclusive): an unreadable one was damaged after the
+    # fact or written by another version.
+    try:
+        fields = loads_strict(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return UNKNOWN
+    return _holder(fields) or UNKNOWN
 
 
 def force_unlock(path: Path) -> LockHolder | None:
@@ -130,6 +165,10 @@ def force_unlock(path: Path) -> LockHolder | None:
         Path(path).unlink()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise StateError(f"cannot remove the lock file: {exc.strerror}", where=str(path),
+                         hint="remove it by hand once no apply or destroy of this stack "
+                              "is running") from exc
     return holder
 
 
@@ -148,7 +187,25 @@ def holder_is_dead(holder: LockHolder) -> bool:
 
 
 def _is_damaged(holder: LockHolder) -> bool:
-    return holder.pid == 0 and holder.host == "?"
+    return holder is UNKNOWN
+
+
+def _holder(fields) -> LockHolder | None:
+    """The holder a lock file's JSON names, or None when a field is missing or of the wrong
+    shape (a pid must be one this system could have: an enormous one is damage, too)."""
+    if not isinstance(fields, dict):
+        return None
+    pid = fields.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid <= MAX_PID:
+        return None
+    texts = {name: fields.get(name, default) for name, default in
+             (("host", None), ("command", "?"), ("started_at", "?"), ("token", ""))}
+    if not all(isinstance(value, str) for value in texts.values()) or not texts["host"]:
+        return None
+    process_start = fields.get("process_start")
+    if process_start is not None and not isinstance(process_start, str):
+        return None
+    return LockHolder(pid=pid, process_start=process_start, **texts)
 
 
 def _create_exclusive(path: Path, holder: LockHolder) -> bool:
@@ -187,6 +244,8 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    except OverflowError:
+        return True  # not a pid this system has: whose lock it is cannot be told
     except OSError as exc:
         return exc.errno != errno.ESRCH
     return not _is_zombie(pid)
@@ -208,6 +267,16 @@ def _process_start(pid: int) -> str | None:
         return None
     fields = stat.rsplit(")", 1)[-1].split()
     return fields[19] if len(fields) > 19 else None
+
+
+class _FixedClock(SystemClock):
+    """System time, or the ``now`` a lock was made with (tests)."""
+
+    def __init__(self, now: float | None):
+        self._fixed = now
+
+    def now(self) -> float:
+        return super().now() if self._fixed is None else self._fixed
 
 
 def _iso(now: float | None) -> str:

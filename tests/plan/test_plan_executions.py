@@ -237,13 +237,16 @@ def test_changing_the_rerun_token_launches_a_new_run():
     assert actions(result)["execution/na12878"] == ("create", "run-key-changed")
 
 
-def test_superseded_runs_are_refound_by_their_labels_when_state_is_lost():
+def test_a_lost_state_adopts_the_current_run_but_never_makes_a_labelled_run_of_another_key_superseded():
+    """Ownership (DESIGN §3): the other key may be another stack's of the same name."""
     old = execution()
     run = live_run(old, "Succeeded", workflow=LIVE_WF)
     spec = execution(inputs={"sample": "NA24385"})
     new_run = live_run(spec, "Running", workflow=LIVE_WF)
     result = plan(desired([WF], [spec]), live([LIVE_WF], [run, new_run]))
-    assert actions(result)[f"execution/na12878#{old.gcs_name}"] == ("noop", "superseded")
+    assert actions(result) == {"execution/na12878": ("noop", None),
+                               "workflow/germline": ("noop", None)}
+    assert result.change("execution/na12878").gcs_id == new_run.id
     assert not result.has_changes() and not result.drift
 
 

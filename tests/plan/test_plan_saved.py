@@ -1,5 +1,5 @@
 """Saved plans (DESIGN §4): fingerprints, and why a fresh plan is not the saved one, with no
-server. Reading a saved plan file and ``apply FILE`` are tested through the CLI in
+server; reading a damaged saved plan file. ``apply FILE`` is tested through the CLI in
 ``tests/commands/test_apply.py``."""
 
 from __future__ import annotations
@@ -11,9 +11,15 @@ import pytest
 from planbuild import binding, desired, execution, live, live_run, live_workflow, plan, workflow
 
 from gcsapply.engine.record_changes import execution_entry
-from gcsapply.errors import StalePlanError
+from gcsapply.errors import StalePlanError, UsageError
 from gcsapply.plan.build import PlanOptions, build_plan
-from gcsapply.plan.saved import ABSENT, compare_saved, plan_fingerprints, stale_plan_check
+from gcsapply.plan.saved import (
+    ABSENT,
+    compare_saved,
+    plan_fingerprints,
+    read_saved_plan,
+    stale_plan_check,
+)
 from gcsapply.render.plan_text import plan_document, render_saved_plan
 from gcsapply.state.file import State
 
@@ -104,3 +110,42 @@ def test_the_stale_plan_check_raises_stale_plan_naming_the_file_and_every_proble
         "serial 5\n"
         "  hint: a saved plan applies at most once and only to the state it was made against; "
         "run 'gcsapply plan --out' again")
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"\xff\xfe{}", "is neither a stack directory nor a saved plan: not UTF-8 text (byte 0)"),
+    (b'{"saved": {"serial": NaN}}', "is neither a stack directory nor a saved plan: not JSON "
+                                    "(NaN is not a JSON number)"),
+    (b"[" * 100_000, "is neither a stack directory nor a saved plan: not JSON (nested too deeply)"),
+    (b'{"saved": {"serial": 1e999}}', "not JSON (the number 1e999 is too large)"),
+    (b'{"saved": "\\ud800"}', "not JSON (a string holds half of a UTF-16 surrogate pair)"),
+    (b'{"format_version": "1.0"}', "is not a saved plan (no 'saved' section)"),
+])
+def test_a_saved_plan_file_that_cannot_be_read_is_refused_naming_the_file(tmp_path, content,
+                                                                          message):
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    with pytest.raises(UsageError) as caught:
+        read_saved_plan(path)
+    assert caught.value.message.startswith(f"{path} ")
+    assert message in caught.value.message
+
+
+@pytest.mark.parametrize("damage,where", [
+    (lambda doc: doc["saved"].update(stack_dir="relative/stack"),
+     "at saved/stack_dir: 'relative/stack' is not an absolute path"),
+    (lambda doc: doc["saved"].update(stack_dir="/stack\x00/x"),
+     "at saved/stack_dir: '/stack\\x00/x' is not an absolute path"),
+    (lambda doc: doc["changes"][0].update(after={"deep": json.loads("[" * 150 + "]" * 150)}),
+     "at (top): nested more than 100 levels deep"),
+    (lambda doc: doc["saved"]["fingerprints"].update({"execution/x\x1b[2J": "absent"}),
+     "at saved/fingerprints: 'execution/x\\x1b[2J' is not an address"),
+])
+def test_a_damaged_saved_plan_is_refused_naming_the_field(tmp_path, damage, where):
+    document = _saved(_plan())
+    damage(document)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError) as caught:
+        read_saved_plan(path)
+    assert caught.value.message.startswith(f"{path} is not a valid saved plan: {where}")

@@ -205,8 +205,9 @@ def test_a_journal_entry_of_the_wrong_shape_is_refused_when_the_state_is_read(tm
     path = tmp_path / "state.json"
     write_state_atomic(path, _state())
     journal = Journal.beside(path)
-    journal.append({"phase": "end", "id": "x", "set": {"execution/a": {"superseded": 3}}})
+    journal.append({"phase": "end", "id": "x",
+                    "set": {"execution/a": {"kind": "Execution", "superseded": 3}}})
     journal.close()
-    with pytest.raises(StateError, match="journal holds a malformed entry: execution/a: "
-                                         "superseded must be a list of objects"):
+    with pytest.raises(StateError, match="journal line 1 is not a journal entry: set: "
+                                         "execution/a: superseded must be a list of objects"):
         read_current_state(path)
