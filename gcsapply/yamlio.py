@@ -12,19 +12,22 @@ the line they are on (a tab inside a block scalar is text, not indentation).
 Hostile input stays cheap: nesting deeper than :data:`MAX_DEPTH` is refused before libyaml's
 recursive composer sees it, aliases may add at most :data:`MAX_ALIAS_VALUES` values ("billion
 laughs"), an alias inside its own anchor is an error, and integers beyond the range of a float
-are refused.
+are refused. Files are read only when ``fstat`` of the open (non-blocking) descriptor says they
+are regular files (:func:`read_regular_file`), and a message quotes a key only as an excerpt.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 import yaml
 
-from gcsapply.diagnostics import ERROR, Diagnostic, format_path
+from gcsapply.diagnostics import ERROR, Diagnostic, excerpt, format_path, quote
 
 try:  # the C parser is several times faster; both keep marks
     _BaseLoader = yaml.CSafeLoader
@@ -110,10 +113,10 @@ def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagn
         if tabs:
             return [], tabs
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {problem}", file, line, column,
+        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {excerpt(problem, 120)}", file, line, column,
                                None, "check indentation and quoting around this line")]
     except yaml.YAMLError as exc:
-        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {exc}", file, 1, 1, None,
+        return [], [Diagnostic(ERROR, "yaml-syntax", f"invalid YAML: {excerpt(exc, 120)}", file, 1, 1, None,
                                "check the file is YAML (or JSON) text")]
     builder = _Builder(file, values + MAX_ALIAS_VALUES)
     documents = []
@@ -125,11 +128,27 @@ def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagn
     return documents, builder.diagnostics
 
 
+def read_regular_file(path: FsPath) -> bytes:
+    """The bytes of the regular file at ``path``. Opened without blocking (a FIFO swapped in
+    after a caller's ``stat`` cannot hang the read) and refused, unread, unless ``fstat`` says
+    it is a regular file outside ``/proc`` and ``/sys``. Raises OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or _is_pseudo_file(path):
+            raise OSError(0, "not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(fd)
+
+
 def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocument], list[Diagnostic]]:
     """Read ``path`` as UTF-8 (an optional BOM is dropped) and parse it."""
     shown = file or str(path)
     try:
-        raw = FsPath(path).read_bytes()
+        raw = read_regular_file(path)
     except OSError as exc:
         return [], [Diagnostic(ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown,
                                hint="check the file's permissions, or where its symbolic link points")]
@@ -140,6 +159,11 @@ def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocu
         return [], [Diagnostic(ERROR, "not-utf8", "file is not valid UTF-8", shown, line, None,
                                None, "save the file as UTF-8")]
     return load_yaml_text(text, shown)
+
+
+def _is_pseudo_file(path) -> bool:
+    real = os.path.realpath(path)
+    return any(real == place or real.startswith(place + "/") for place in ("/proc", "/sys"))
 
 
 def _measure(text: str):
@@ -241,7 +265,7 @@ class _Builder:
             if key in out:
                 first = self.key_positions[child][0]
                 self._error(key_node, child, "duplicate-key",
-                            f"duplicate key '{key}' (first defined on line {first})",
+                            f"duplicate key {quote(key)} (first defined on line {first})",
                             "remove one of the two; YAML would silently keep only the last")
                 continue
             self.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)

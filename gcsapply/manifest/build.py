@@ -11,7 +11,11 @@ Steps, collecting every problem before failing (Terraform-style diagnostics):
    workflow and inputs checked against the template, and sets expanded over their sample sheet.
 
 A tree without a Stack manifest gets default settings and the stack name s(directory name)
-(``k<sha256(name)[:10]>`` when that is empty, starts with a digit or exceeds 63 characters).
+(``k<sha256(name)[:10]>`` when that is empty, starts with a digit or exceeds 63 characters),
+with the warning ``stack-name-from-directory``: two directories of one name would share runs.
+
+Every path a manifest names (``spec.template``, ``spec.samples``, ``spec.state.path``) must stay
+inside the stack directory after symbolic links (:mod:`gcsapply.manifest.paths`, DESIGN §7b).
 """
 
 from __future__ import annotations
@@ -19,12 +23,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.diagnostics import ERROR, Diagnostic, sort_diagnostics
+from gcsapply.diagnostics import ERROR, WARNING, Diagnostic, excerpt, quote, sort_diagnostics
 from gcsapply.errors import InputError
 from gcsapply.kinds import KINDS
-from gcsapply.manifest.discover import Inventory, discover, path_problem, resolve_relative, shown_path
-from gcsapply.manifest.model import KIND_EXECUTION, KIND_EXECUTIONSET, KIND_STACK, KIND_WORKFLOW, DesiredStack, Source
+from gcsapply.manifest.discover import Inventory, discover
+from gcsapply.manifest.model import (
+    DEFAULT_STATE_PATH,
+    KIND_EXECUTION,
+    KIND_EXECUTIONSET,
+    KIND_STACK,
+    KIND_WORKFLOW,
+    DesiredStack,
+    Source,
+)
 from gcsapply.manifest.names import derived_stack_name
+from gcsapply.manifest.paths import STATE_FOLDER, name_path, path_problem, resolve_relative, shown_path
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
 from gcsapply.manifest.specs import build_stack_spec, build_workflow_spec
@@ -115,7 +128,7 @@ class _Loader:
             return
         where = f"{first.file}:{first.where(('metadata', 'name'))[0]}"
         message = (f"more than one Stack (the first is in {where})" if kind == KIND_STACK
-                   else f"{address} is declared twice (first in {where})")
+                   else f"{excerpt(address, 80)} is declared twice (first in {where})")
         hint = "a tree holds at most one Stack" if kind == KIND_STACK else "rename or remove one of them"
         self.diagnostics.append(document.diagnostic(("metadata", "name"), "duplicate-address", message,
                                                     hint=hint))
@@ -125,7 +138,11 @@ class _Loader:
     def _stack(self):
         stacks = self.by_kind[KIND_STACK]
         if not stacks:
-            name = derived_stack_name(self.root.resolve().name)
+            directory = self.root.resolve().name
+            name = derived_stack_name(directory)
+            if self.inventory.manifests:
+                self.diagnostics.append(_name_from_directory(name, directory))
+            self._check_state_path(None, DEFAULT_STATE_PATH)
             return build_stack_spec({}, name=name, root=self.root, state_path=None, source=None), None, None
         document, result = stacks[0]
         spec = document.data.get("spec")
@@ -140,9 +157,26 @@ class _Loader:
             return build_stack_spec({}, name=name, root=self.root, state_path=None, source=source), \
                 defaults, document if defaults else None
         state = (spec.get("state") or {}).get("path")
-        state_path = shown_path(self.root, resolve_relative(document.file, self.root, state)) if state else None
+        state_path = self._check_state_path(document if state else None, state or DEFAULT_STATE_PATH)
         stack = build_stack_spec(spec, name=name, root=self.root, state_path=state_path, source=source)
         return stack, defaults, document if defaults else None
+
+    def _check_state_path(self, document: YamlDocument | None, value: str) -> str:
+        """The state file as reached from DIR; reports one outside the stack or not a file.
+        ``document`` is the Stack that wrote ``value``, or None for the default."""
+        named = name_path(self.root, document.file if document else "", value, must_exist=False,
+                          hidden_ok=STATE_FOLDER)
+        if named.problem is None:
+            return named.shown
+        code = named.code or "bad-state-path"
+        hint = named.hint if named.refused else "spec.state.path names the state file, e.g. .gcsapply/state.json"
+        if document is None:
+            self.diagnostics.append(Diagnostic(ERROR, code, named.message("state file"), DEFAULT_STATE_PATH,
+                                               hint=hint))
+        else:
+            self.diagnostics.append(document.diagnostic(("spec", "state", "path"), code,
+                                                        named.message("state file"), hint=hint))
+        return named.shown
 
     # -- Workflows and their templates ---------------------------------------------------------
 
@@ -167,7 +201,7 @@ class _Loader:
         what = path_problem(path)
         if what:
             self.diagnostics.append(document.diagnostic(
-                ("spec", "template"), "missing-template", f"template '{shown}' {what}",
+                ("spec", "template"), "missing-template", f"template {quote(shown, 80)} {what}",
                 hint=f"paths are relative to the folder of {document.file}"))
             return shown, None
         return shown, self.templates_by_file.get(shown)
@@ -211,6 +245,15 @@ def _name_of(document: YamlDocument) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
+def _name_from_directory(name: str, directory: str) -> Diagnostic:
+    return Diagnostic(
+        WARNING, "stack-name-from-directory",
+        f"this stack has no Stack manifest, so it is named {quote(name, 63)} after its directory; two "
+        f"directories named {quote(directory)} in one project would manage the same runs", None,
+        hint="add a Stack manifest with a metadata.name unique in the project: "
+             "'apiVersion: gcsapply/v1', 'kind: Stack', 'metadata: {name: <name>}', 'spec: {}'")
+
+
 def _kind_problem(document: YamlDocument, kind) -> Diagnostic:
     known = ", ".join(KINDS)
     if kind is None:
@@ -218,5 +261,6 @@ def _kind_problem(document: YamlDocument, kind) -> Diagnostic:
                                    hint=f"kinds: {known}")
     suggestion = did_you_mean(kind, KINDS) if isinstance(kind, str) else None
     hint = f"{suggestion} (kinds: {known})" if suggestion else f"kinds: {known}"
-    shown = repr(kind) if isinstance(kind, (str, int, float, bool)) else describe_value(kind)
+    shown = quote(kind) if isinstance(kind, str) else repr(kind) if isinstance(kind, (int, float, bool)) \
+        else describe_value(kind)
     return document.diagnostic(("kind",), "unknown-kind", f"unknown kind {shown}", hint=hint)

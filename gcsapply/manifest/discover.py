@@ -5,20 +5,36 @@ include ``.gcsapply/``, are skipped) is either a *template* — named by some Wo
 ``spec.template``, or holding a document with ``version: genecontainer_0_1`` at the top — or
 a file of *manifests*. Nothing is skipped silently: a document that is neither a template nor a
 manifest is the error ``not-a-manifest``. Files are visited in sorted order so output is stable.
+
+Discovery stays inside the stack (DESIGN §7b, :mod:`gcsapply.manifest.paths`): a symbolic link
+to a file or folder outside DIR (``path-outside-stack``) or to a hidden one inside it
+(``hidden-path``) is reported and never read or walked, as is a ``spec.template`` that leads
+there; links that stay inside are followed.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
+from gcsapply.diagnostics import ERROR, WARNING, Diagnostic, quote
 from gcsapply.manifest.model import KIND_WORKFLOW
-from gcsapply.yamlio import YamlDocument, load_yaml_file
+from gcsapply.manifest.paths import (
+    HIDDEN,
+    HIDDEN_HINT,
+    NOT_REGULAR,
+    OUTSIDE_HINT,
+    PATH_LIMIT,
+    link_problem,
+    name_path,
+    path_problem,
+    resolve_relative,
+    shown_path,
+    stack_root,
+)
+from gcsapply.yamlio import YamlDocument, load_yaml_file, read_regular_file
 
 API_VERSION = "gcsapply/v1"
 TEMPLATE_VERSION = "genecontainer_0_1"
@@ -33,6 +49,7 @@ class TemplateRef:
     path: Path  # absolute, normalised (symlinks not resolved)
     shown: str  # as reached from DIR
     document: YamlDocument  # the Workflow manifest that names it
+    written: str = ""  # as written in spec.template
 
 
 @dataclass
@@ -48,48 +65,38 @@ class Inventory:
 
 def discover_files(root: Path) -> list[Path]:
     """Every YAML file under ``root`` as a path relative to it, sorted; hidden entries skipped."""
-    found = []
+    return walk_yaml_files(root)[0]
+
+
+def walk_yaml_files(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """``discover_files``, and a diagnostic for each symbolic link it does not follow because it
+    leads out of ``root`` or into a hidden file or folder."""
+    found, problems = [], []
     seen_dirs = set()
+    root_real = stack_root(root)
     for directory, dirnames, filenames in os.walk(root, followlinks=True):
         real = os.path.realpath(directory)
         if real in seen_dirs:  # a symlink loop
             dirnames[:] = []
             continue
         seen_dirs.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
+        kept = []
+        for name in sorted(d for d in dirnames if not d.startswith(".")):
+            refused = link_problem(Path(directory, name), root_real)
+            if refused:
+                problems.append(_link_refused(root, Path(directory, name), "folder", *refused))
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
                 continue
+            refused = link_problem(Path(directory, name), root_real)
+            if refused:
+                problems.append(_link_refused(root, Path(directory, name), "file", *refused))
+                continue
             found.append(Path(directory, name).relative_to(root))
-    return sorted(found, key=lambda p: p.as_posix())
-
-
-def path_problem(path: Path, *, directory: bool = False) -> str | None:
-    """Why ``path`` is no readable regular file (or directory): ``does not exist``, ``is not a
-    file``, ``cannot be read (...)``; None when it is fine. Never raises (over-long names, NUL
-    bytes and symlink loops included) and never opens it (a FIFO would block)."""
-    try:
-        mode = os.stat(path).st_mode
-    except ValueError:  # an embedded NUL byte
-        return "does not exist"
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return "does not exist"
-        return f"cannot be read ({exc.strerror})"
-    if directory:
-        return None if stat.S_ISDIR(mode) else "is not a directory"
-    return None if stat.S_ISREG(mode) else "is not a file"
-
-
-def shown_path(root: Path, path: Path) -> str:
-    """``path`` as reached from ``root`` (``../x`` when outside it), with forward slashes."""
-    return Path(os.path.relpath(path, root)).as_posix()
-
-
-def resolve_relative(document_file: str, root: Path, value: str) -> Path:
-    """A path written in ``document_file`` (shown path), resolved against that file's folder."""
-    base = root / Path(document_file).parent
-    return Path(os.path.normpath(base / value))
+    return sorted(found, key=lambda p: p.as_posix()), problems
 
 
 def discover(root: Path) -> Inventory:
@@ -97,9 +104,10 @@ def discover(root: Path) -> Inventory:
     inventory = Inventory(root=root)
     parsed: dict[str, list[YamlDocument]] = {}
     parse_diagnostics: dict[str, list[Diagnostic]] = {}
-    for relative in discover_files(root):
+    files, inventory.diagnostics = walk_yaml_files(root)
+    for relative in files:
         shown = relative.as_posix()
-        if path_problem(root / relative) == "is not a file":  # a FIFO or device: reading would block
+        if path_problem(root / relative) == NOT_REGULAR:  # a FIFO or device: reading would block
             inventory.diagnostics.append(Diagnostic(
                 ERROR, "not-a-regular-file", f"'{shown}' is not a regular file", shown,
                 hint="remove it or rename it so it does not end in .yaml/.yml"))
@@ -110,6 +118,12 @@ def discover(root: Path) -> Inventory:
         parsed[shown], parse_diagnostics[shown] = load_yaml_file(root / relative, shown)
 
     references = _template_references(root, parsed)
+    for shown in list(references):
+        kept = [ref for ref in references[shown] if not _refused(ref, inventory)]
+        if kept:
+            references[shown] = kept
+        else:
+            del references[shown]
     for shown in sorted(set(inventory.templates) - set(references)):
         inventory.diagnostics.append(Diagnostic(
             WARNING, "unreferenced-template", f"template '{shown}' is not named by any Workflow's spec.template",
@@ -162,7 +176,7 @@ def template_refs_of(document: YamlDocument, root: Path) -> TemplateRef | None:
     if not isinstance(template, str) or not template.strip():
         return None
     path = resolve_relative(document.file, root, template)
-    return TemplateRef(path, shown_path(root, path), document)
+    return TemplateRef(path, shown_path(root, path), document, template)
 
 
 def _template_references(root: Path, parsed: dict) -> dict[str, list[TemplateRef]]:
@@ -185,13 +199,30 @@ def _has_template_version_line(path: Path) -> bool:
 
 def _version_line(path: Path) -> tuple[int | None, int | None]:
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
     except OSError:
         return None, None
     match = _VERSION_LINE.search(raw)
     if not match:
         return None, None
     return raw[: match.start()].count(b"\n") + 1, 1
+
+
+def _link_refused(root: Path, path: Path, what: str, code: str, problem: str) -> Diagnostic:
+    shown = shown_path(root, path)
+    return Diagnostic(ERROR, code, f"{what} {quote(shown, PATH_LIMIT)} {problem}; it is not read", shown,
+                      hint=HIDDEN_HINT if code == HIDDEN else OUTSIDE_HINT)
+
+
+def _refused(ref: TemplateRef, inventory: Inventory) -> bool:
+    """Report a ``spec.template`` that leads outside the stack or into a hidden file; True when
+    it does."""
+    named = name_path(inventory.root, ref.document.file, ref.written)
+    if not named.refused:
+        return False
+    inventory.diagnostics.append(ref.document.diagnostic(
+        ("spec", "template"), named.code, named.message("template"), hint=named.hint))
+    return True
 
 
 def _is_template_document(document: YamlDocument) -> bool:

@@ -3,14 +3,15 @@
 A member is named ``<set>-<s(key)>`` (see :func:`gcsapply.manifest.names.member_name`). In the
 set's ``spec.template`` (Stack defaults merged under it), ``{{ sample.col }}`` is replaced by the
 row's value: an input value that is exactly one placeholder converts to the input's declared
-type; anywhere else the placeholders give text. Row problems are reported at the row's line.
+type; anywhere else the placeholders give text. Row problems are reported at the row's line,
+quoting keys, cells and column names only as short escaped excerpts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gcsapply.diagnostics import Diagnostic
+from gcsapply.diagnostics import Diagnostic, excerpt, quote
 from gcsapply.manifest.inputs import (
     convert_sample_value,
     placeholder_columns,
@@ -20,7 +21,7 @@ from gcsapply.manifest.inputs import (
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
-from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text
+from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text, columns_hint
 from gcsapply.manifest.schema import did_you_mean, execution_leaf_problems
 from gcsapply.manifest.specs import build_execution_spec
 from gcsapply.template.values import walk_strings
@@ -63,7 +64,7 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         values = [(path, substitute_placeholders(text, row.values, cell_text)) for path, text in substituted]
         data = _with_values(fields, values)
         for path, value in values:
-            problems += [sheet.diagnostic(row, "sample-value", f"member '{name}': spec.template.{problem}",
+            problems += [sheet.diagnostic(row, "sample-value", f"member {quote(name, 80)}: spec.template.{problem}",
                                           "the value comes from this row")
                          for problem in execution_leaf_problems(path, value)]
         if problems:
@@ -78,28 +79,29 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
 def _row_problems(row: SampleRow, set_name: str, key_column: str, sheet: SampleSheet,
                   keys: dict, names: dict) -> list[Diagnostic]:
     if key_column not in row.values:
-        return [sheet.diagnostic(row, "empty-key", f"row has no value for the key column '{key_column}'",
+        return [sheet.diagnostic(row, "empty-key", f"row has no value for the key column {quote(key_column)}",
                                  "every row needs a key")]
     key = cell_text(row.values[key_column]).strip()
     if not key:
-        return [sheet.diagnostic(row, "empty-key", f"column '{key_column}' is empty; every row needs a key",
+        return [sheet.diagnostic(row, "empty-key", f"column {quote(key_column)} is empty; every row needs a key",
                                  "fill in the key, or delete the row")]
     if key in keys:
         return [sheet.diagnostic(row, "duplicate-sample-key",
-                                 f"column '{key_column}': duplicate key '{key}' (first on line {keys[key].line})",
+                                 f"column {quote(key_column)}: duplicate key {quote(key)} "
+                                 f"(first on line {keys[key].line})",
                                  "keys must be unique: each row is one run")]
     keys[key] = row
     name = member_name(set_name, key)
     if not is_valid_name(name, EXECUTION_NAME_MAX):
         return [sheet.diagnostic(row, "member-name-too-long",
-                                 f"member name '{name}' for key '{key}' is {len(name)} characters "
+                                 f"member name {quote(name, 80)} for key {quote(key)} is {len(name)} characters "
                                  f"(at most {EXECUTION_NAME_MAX})",
                                  f"shorten the ExecutionSet name to at most {SAFE_SET_NAME_MAX} characters")]
     if name in names:
         other_key, other = names[name]
         return [sheet.diagnostic(row, "member-name-collision",
-                                 f"column '{key_column}': key '{key}' gives member name '{name}', as does "
-                                 f"key '{other_key}' (line {other.line})",
+                                 f"column {quote(key_column)}: key {quote(key)} gives member name "
+                                 f"{quote(name, 80)}, as does key {quote(other_key)} (line {other.line})",
                                  "make the keys differ in more than case and punctuation")]
     names[name] = (key, row)
     return []
@@ -115,8 +117,8 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
         if column not in sheet.columns:
             continue  # reported once, at the placeholder
         if column not in row.values:
-            problems.append(sheet.diagnostic(row, "missing-cell", f"row has no value for column '{column}'",
-                                             f"input '{name}' takes it from {{{{ sample.{column} }}}}"))
+            problems.append(sheet.diagnostic(row, "missing-cell", f"row has no value for column {quote(column)}",
+                                             f"input {quote(name)} takes it from {{{{ sample.{excerpt(column)} }}}}"))
             continue
         cell = row.values[column]
         try:
@@ -125,8 +127,8 @@ def _row_inputs(row: SampleRow, inputs: dict, template, sheet: SampleSheet):
             type_name = template.inputs[name].type if template is not None else "?"
             problems.append(sheet.diagnostic(
                 row, "sample-value",
-                f"column '{column}': {exc} (input '{name}' is declared as {type_name})",
-                f"fix the value, or the type of '{name}' in {template.file}"))
+                f"column {quote(column)}: {exc} (input {quote(name)} is declared as {type_name})",
+                f"fix the value, or the type of {quote(name)} in {template.file}"))
     return converted, problems
 
 
@@ -137,12 +139,12 @@ def _check_placeholders(spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic
             if column is None:
                 out.append(spec.diagnostic(path, "bad-placeholder",
                                            "placeholders are written {{ sample.<column> }}",
-                                           hint=f"columns: {', '.join(sheet.columns)}"))
+                                           hint=columns_hint(sheet.columns)))
             elif column not in sheet.columns:
                 suggestion = did_you_mean(column, sheet.columns)
-                columns = f"columns of {sheet.file}: {', '.join(sheet.columns)}"
+                columns = columns_hint(sheet.columns, f"columns of {sheet.file}")
                 out.append(spec.diagnostic(path, "unknown-column",
-                                           f"{{{{ sample.{column} }}}} names no column of the sample sheet",
+                                           f"{{{{ sample.{excerpt(column)} }}}} names no column of the sample sheet",
                                            hint=f"{suggestion} ({columns})" if suggestion else columns))
     return out
 
@@ -150,9 +152,9 @@ def _check_placeholders(spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic
 def _check_key_column(key_column: str, spec: MergedSpec, sheet: SampleSheet) -> list[Diagnostic]:
     if key_column in sheet.columns:
         return []
-    message = f"key column '{key_column}' is not in the sample sheet"
+    message = f"key column {quote(key_column)} is not in the sample sheet"
     suggestion = did_you_mean(key_column, sheet.columns)
-    hint = f"columns: {', '.join(sheet.columns)}"
+    hint = columns_hint(sheet.columns)
     hint = f"{suggestion} ({hint})" if suggestion else hint
     if sheet.inline:
         return [spec.document.diagnostic(("spec", "key"), "unknown-key-column", message, hint=hint)]

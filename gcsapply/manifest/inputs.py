@@ -2,8 +2,9 @@
 
 Names must be declared by the template; values must convert to the declared type (strings are
 parsed: ``"30"`` for a number input is 30, integral numbers become ints); inputs without a
-default need a value. Problems are reported at the line that wrote the value. A workflow given
-as ``{id: <uuid>}`` has no template here: its inputs are kept as written (plan checks them).
+default need a value. Problems are reported at the line that wrote the value, quoting names
+and values only as short escaped excerpts. A workflow given as ``{id: <uuid>}`` has no
+template here: its inputs are kept as written (plan checks them).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 
+from gcsapply.diagnostics import excerpt, excerpt_list, quote
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.schema import describe_value, did_you_mean
 from gcsapply.template import convert_input
@@ -34,7 +36,7 @@ def check_inputs(values: dict, template, spec: MergedSpec, *, rows: bool = False
         if input_spec is None:
             diagnostics.append(spec.diagnostic(
                 ("inputs", name), "unknown-input",
-                f"input '{name}' is not declared by template '{template.file}'",
+                f"input {quote(name)} is not declared by template '{template.file}'",
                 hint=_undeclared_hint(name, declared), at_key=True))
             continue
         if rows and whole_placeholder(value) is not None:
@@ -48,14 +50,14 @@ def check_inputs(values: dict, template, spec: MergedSpec, *, rows: bool = False
         except ValueError as exc:
             diagnostics.append(spec.diagnostic(
                 ("inputs", name), "wrong-input-type",
-                f"input '{name}' is declared as {input_spec.type} in '{template.file}': {exc}",
+                f"input {quote(name)} is declared as {input_spec.type} in '{template.file}': {exc}",
                 hint=_type_hint(value, input_spec.type)))
     for name, input_spec in declared.items():
         if name not in values and not input_spec.has_default:
             diagnostics.append(spec.diagnostic(
                 ("inputs",), "missing-input",
-                f"input '{name}' ({input_spec.type}) has no default in '{template.file}' and no value here",
-                hint=f"add '{name}: <value>' under inputs", at_key=True))
+                f"input {quote(name)} ({excerpt(input_spec.type)}) has no default in '{template.file}' and no "
+                "value here", hint=f"add '{excerpt(name)}: <value>' under inputs", at_key=True))
     return converted, diagnostics
 
 
@@ -113,7 +115,7 @@ def _undeclared_hint(name: str, declared: dict) -> str:
     if not declared:
         return "the template declares no inputs"
     suggestion = did_you_mean(name, declared)
-    listed = "declared inputs: " + ", ".join(sorted(declared))
+    listed = "declared inputs: " + excerpt_list(sorted(declared), most=20)
     return f"{suggestion} ({listed})" if suggestion else listed
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.diagnostics import Diagnostic
+from gcsapply.diagnostics import Diagnostic, excerpt_list, quote
 from gcsapply.kinds import ExecutionSet
-from gcsapply.manifest.discover import path_problem, resolve_relative, shown_path
 from gcsapply.manifest.expand import expand_set
 from gcsapply.manifest.inputs import check_inputs, placeholder_columns
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
+from gcsapply.manifest.paths import PATH_LIMIT, name_path
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
 from gcsapply.manifest.schema import SchemaResult, did_you_mean
 from gcsapply.manifest.specs import build_execution_spec
@@ -106,9 +106,9 @@ class RunBuilder:
         if workflow not in self.templates:
             known = sorted(self.templates)
             suggestion = did_you_mean(workflow, known)
-            listed = f"Workflows in this stack: {', '.join(known)}" if known else "this stack has no Workflow"
+            listed = f"Workflows in this stack: {excerpt_list(known)}" if known else "this stack has no Workflow"
             self.diagnostics.append(spec.diagnostic(
-                ("workflow",), "unknown-workflow", f"no Workflow named '{workflow}' in this stack",
+                ("workflow",), "unknown-workflow", f"no Workflow named {quote(workflow)} in this stack",
                 hint=f"{suggestion} ({listed})" if suggestion else listed))
             return False, None
         return True, self.templates[workflow]
@@ -117,14 +117,16 @@ class RunBuilder:
         samples = document.data["spec"]["samples"]
         if isinstance(samples, list):
             return inline_sample_sheet(document, ("spec", "samples"))
-        path = resolve_relative(document.file, self.root, samples)
-        shown = shown_path(self.root, path)
-        what = path_problem(path)
-        if what:
+        named = name_path(self.root, document.file, samples)
+        if named.refused:
             self.diagnostics.append(document.diagnostic(
-                ("spec", "samples"), "missing-sample-sheet", f"sample sheet '{shown}' {what}",
-                hint=f"paths are relative to the folder of {document.file}"))
+                ("spec", "samples"), named.code, named.message("sample sheet"), hint=named.hint))
             return None
-        sheet, problems = read_sample_file(path, shown)
+        if named.problem:
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "samples"), "missing-sample-sheet", f"sample sheet {quote(named.shown, PATH_LIMIT)} "
+                f"{named.problem}", hint=f"paths are relative to the folder of {document.file}"))
+            return None
+        sheet, problems = read_sample_file(named.path, named.shown)
         self.diagnostics.extend(problems)
         return sheet

@@ -4,7 +4,9 @@ Files are UTF-8 (an optional BOM is dropped); the delimiter follows the extensio
 .csv, a tab for .tsv); the first non-blank record is the header. Blank records are skipped;
 surrounding spaces of header names and values are dropped. Every problem is reported in the
 sheet itself at the physical line of the record (``samples.csv:4: ...``), so a user can jump
-to it; inline rows are reported at their line in the manifest.
+to it; inline rows are reported at their line in the manifest. A message quotes a header name
+or a cell only as a short escaped excerpt (:func:`gcsapply.diagnostics.excerpt`), and a list of
+columns only its first few (:func:`columns_hint`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.diagnostics import ERROR, Diagnostic, format_path
-from gcsapply.yamlio import YamlDocument
+from gcsapply.diagnostics import ERROR, Diagnostic, excerpt, excerpt_list, format_path, quote
+from gcsapply.yamlio import YamlDocument, read_regular_file
+
+MAX_COLUMNS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class SampleSheet:
 def read_sample_file(path: Path, shown: str) -> tuple[SampleSheet | None, list[Diagnostic]]:
     """Parse a .csv/.tsv sheet. Missing files are the caller's to report (at the manifest)."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
     except OSError as exc:
         return None, [Diagnostic(ERROR, "unreadable-file", f"cannot read sample sheet: {exc.strerror}",
                                  shown, hint="check the file's permissions, or where its symbolic link points")]
@@ -103,6 +107,11 @@ def inline_sample_sheet(document: YamlDocument, path: tuple) -> SampleSheet:
     return sheet
 
 
+def columns_hint(columns, prefix: str = "columns") -> str:
+    """``columns: a, b, c``: at most the first ten names, each a short excerpt."""
+    return f"{prefix}: {excerpt_list(columns, most=MAX_COLUMNS_SHOWN)}" if columns else f"{prefix}: (none)"
+
+
 def cell_text(value) -> str:
     """A cell as text: inline YAML scalars print like they are written (``true``, ``3``)."""
     if isinstance(value, bool):
@@ -123,7 +132,7 @@ def _records(text: str, delimiter: str, shown: str) -> tuple[list, list[Diagnost
             if any(cells):
                 records.append((start, cells))
     except csv.Error as exc:
-        return [], [Diagnostic(ERROR, "sample-syntax", f"cannot parse the sample sheet: {exc}", shown,
+        return [], [Diagnostic(ERROR, "sample-syntax", f"cannot parse the sample sheet: {excerpt(exc, 80)}", shown,
                                reader.line_num or 1, None, None, "check the quoting on this line")]
     return records, []
 
@@ -135,7 +144,7 @@ def _check_header(sheet: SampleSheet, header: list[str]) -> list[Diagnostic]:
             diagnostics.append(sheet.diagnostic(None, "sample-header", f"column {index} has no name",
                                                 "name every column in the first line"))
         elif name in seen:
-            diagnostics.append(sheet.diagnostic(None, "sample-header", f"column '{name}' appears twice",
+            diagnostics.append(sheet.diagnostic(None, "sample-header", f"column {quote(name)} appears twice",
                                                 "column names must be unique"))
         seen.add(name)
     return diagnostics

@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gcsapply.diagnostics import Diagnostic, format_path
+from gcsapply.diagnostics import Diagnostic, format_path, quote
 from gcsapply.schemas import load_schema
 from gcsapply.yamlio import YamlDocument
 
@@ -101,13 +101,13 @@ def describe_value(value) -> str:
 
 
 def did_you_mean(word: str, choices) -> str | None:
-    """``"did you mean 'x'?"`` for the closest choice, or None."""
+    """``"did you mean 'x'?"`` for the closest choice (an excerpt of it), or None."""
     choices = sorted(str(c) for c in choices)
     lowered = {c.lower(): c for c in choices}
     if str(word).lower() in lowered:
-        return f"did you mean '{lowered[str(word).lower()]}'?"
+        return f"did you mean {quote(lowered[str(word).lower()])}?"
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return f"did you mean {quote(close[0])}?" if close else None
 
 
 @cache
@@ -224,7 +224,7 @@ def _generic(error: ValidationError) -> tuple[str, str, str]:
     if keyword == "pattern":
         return "invalid-value", f"does not match the pattern {value} (got {got})", \
             "change the value to match the pattern"
-    return "invalid-value", error.message, "see the manifest reference in the README"
+    return "invalid-value", f"is not valid here (got {got})", "see the manifest reference in the README"
 
 
 def _type_hint(types: list, instance) -> str:
@@ -252,7 +252,7 @@ def _unknown_keys(document: YamlDocument, path: tuple, error: ValidationError) -
         hint = did_you_mean(key, known) if known else None
         if not hint:
             hint = f"allowed keys here: {', '.join(known)}" if known else "remove it"
-        out.append(document.diagnostic(path + (key,), "unknown-key", f"unknown key '{key}'",
+        out.append(document.diagnostic(path + (key,), "unknown-key", f"unknown key {quote(key)}",
                                        hint=hint, at_key=True))
     return out
 
@@ -260,9 +260,9 @@ def _unknown_keys(document: YamlDocument, path: tuple, error: ValidationError) -
 def _property_name(document: YamlDocument, path: tuple, error: ValidationError) -> Diagnostic:
     # error.schema is the propertyNames sub-schema itself: our annotations sit on it
     schema = error.schema if isinstance(error.schema, dict) else {}
-    message = schema.get("x-message") or error.message
+    message = schema.get("x-message") or "it is not a valid name here"
     return document.diagnostic(path + (error.instance,), "invalid-key",
-                               f"invalid key '{error.instance}': {message}",
+                               f"invalid key {quote(error.instance)}: {message}",
                                hint=schema.get("x-hint"), at_key=True)
 
 
@@ -270,7 +270,7 @@ def _subject(path: tuple) -> str:
     if not path:
         return "the document"
     last = path[-1]
-    return f"item {last}" if isinstance(last, int) else f"'{last}'"
+    return f"item {last}" if isinstance(last, int) else quote(last)
 
 
 _REQUIRED_HINTS = {

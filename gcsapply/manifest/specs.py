@@ -3,6 +3,12 @@
 Each builder takes a document that already passed its JSON Schema (and, for Executions, the
 Stack defaults merged in and the inputs converted), so it only reads values and fills in the
 documented defaults. The kinds (:mod:`gcsapply.kinds`) declare field rules; building is here.
+
+The guardrails default on (DESIGN §4, §7b): a plan launching more than
+:data:`DEFAULT_MAX_LAUNCHES_PER_APPLY` runs or deleting more than
+:data:`DEFAULT_MAX_DELETES_PER_APPLY` objects is refused unless the Stack raises the limit (or
+writes ``null`` for none) or the command gives ``--allow-launches N``/``--allow-deletes N``;
+a tree without a Stack gets the defaults too.
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gcsapply.manifest.model import DEFAULT_STATE_PATH, ExecutionSpec, RunPolicy, Source, StackSpec, WorkflowSpec
+
+DEFAULT_MAX_LAUNCHES_PER_APPLY = 1000
+DEFAULT_MAX_DELETES_PER_APPLY = 50
 
 
 def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,
@@ -28,8 +37,8 @@ def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | Non
         reads_per_minute=int(rate.get("readsPerMinute", 600)),
         writes_per_minute=int(rate.get("writesPerMinute", 300)),
         page_size=int(spec.get("pageSize", 100)),
-        max_launches_per_apply=_optional_int(limits.get("maxLaunchesPerApply")),
-        max_deletes_per_apply=_optional_int(limits.get("maxDeletesPerApply")),
+        max_launches_per_apply=_limit(limits, "maxLaunchesPerApply", DEFAULT_MAX_LAUNCHES_PER_APPLY),
+        max_deletes_per_apply=_limit(limits, "maxDeletesPerApply", DEFAULT_MAX_DELETES_PER_APPLY),
         source=source,
     )
 
@@ -92,6 +101,11 @@ def workflow_ref(value) -> str:
     if isinstance(value, dict):
         return f"id:{value['id']}"
     return value
+
+
+def _limit(limits: dict, key: str, default: int) -> int | None:
+    """The guardrail ``key``: its default when not written, None (no limit) when ``null``."""
+    return _optional_int(limits[key]) if key in limits else default
 
 
 def _optional_int(value):

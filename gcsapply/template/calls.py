@@ -60,7 +60,7 @@ def _split_args(text: str) -> tuple[list[Arg], str | None]:
                 raw.append(text[i])
                 i += 1
             if i >= n:
-                return args, f"unterminated quoted argument starting at {text[start - 1:]!r}"
+                return args, f"unterminated quoted argument starting at {quote(text[start - 1:])}"
             i += 1
             args.append(Arg(decode_escapes("".join(raw)), True))
             while i < n and text[i] in " \t":
@@ -76,5 +76,5 @@ def _split_args(text: str) -> tuple[list[Arg], str | None]:
         if i >= n:
             return args, None
         if text[i] != ",":
-            return args, f"unexpected text {text[i:]!r} after an argument"
+            return args, f"unexpected text {quote(text[i:])} after an argument"
         i += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from gcsapply.diagnostics import ERROR, WARNING, Diagnostic
+from gcsapply.diagnostics import ERROR, WARNING, Diagnostic, excerpt
 from gcsapply.template.graph import InputSpec
 from gcsapply.yamlio import YamlDocument
 
@@ -52,11 +52,11 @@ class Checker:
             special = (hints or {}).get(key) or KUBEGENE_ONLY.get(key)
             if key in KUBEGENE_ONLY and not (hints or {}).get(key):
                 self.error(path + (key,), "unsupported-key",
-                           f"`{key}` is not part of the GCS template grammar ({what})", special,
+                           f"`{excerpt(key)}` is not part of the GCS template grammar ({what})", special,
                            doc=False, at_key=True)
                 continue
             hint = special or _suggest(key, known)
-            self.error(path + (key,), "unknown-key", f"unknown key `{key}` in {what}", hint,
+            self.error(path + (key,), "unknown-key", f"unknown key `{excerpt(key)}` in {what}", hint,
                        doc=False, at_key=True)
 
     def input_type(self, name: str) -> str | None:
@@ -74,8 +74,17 @@ def _suggest(key: str, known) -> str:
     close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
     allowed = ", ".join(f"`{k}`" for k in known)
     if close:
-        return f"did you mean `{close[0]}`? Allowed here: {allowed}"
+        return f"did you mean `{excerpt(close[0])}`? Allowed here: {allowed}"
     return f"allowed here: {allowed}"
+
+
+def chain_text(names, shown: str = "{}") -> str:
+    """``a -> b -> a`` for a cycle; a long one keeps its first and last five names and says
+    how many it leaves out. ``shown`` formats each (excerpted) name."""
+    names = [shown.format(excerpt(n)) for n in names]
+    if len(names) <= 12:
+        return " -> ".join(names)
+    return " -> ".join(names[:5] + [f"... ({len(names) - 10} more)"] + names[-5:])
 
 
 def suggest_name(name: str, names) -> str | None:

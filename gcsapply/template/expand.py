@@ -14,6 +14,7 @@ the iterated commands from 0; plain commands have no ``${item}``.
 
 from __future__ import annotations
 
+from gcsapply.diagnostics import excerpt, quote
 from gcsapply.errors import TemplateError
 from gcsapply.template.calls import parse_call
 from gcsapply.template.graph import (
@@ -87,7 +88,7 @@ class _Context:
                   if resources.get("memory") is not None else None)
         recipe = self.recipe(name, body)
         if recipe.known_width() > MAX_STEP_CONTAINERS:
-            raise TemplateError(f"step '{name}' expands to {recipe.known_width()} containers; at most "
+            raise TemplateError(f"step {quote(name)} expands to {recipe.known_width()} containers; at most "
                                 f"{MAX_STEP_CONTAINERS} per step", where=self.file,
                                 hint="use fewer or shorter vars_iter lists")
         tool = body.get("tool")
@@ -124,8 +125,8 @@ class _Context:
                 return Literal(value)
             if isinstance(value, str) and value.strip().lower() in ("true", "false"):
                 return Literal(value.strip().lower() == "true")
-            raise TemplateError(f"condition of step '{step}' is ${{{name}}}, which is not a bool "
-                                f"(value {render_value(value) if name in self.resolved else 'undefined'})",
+            raise TemplateError(f"condition of step {quote(step)} is ${{{excerpt(name)}}}, which is not a bool "
+                                f"(value {excerpt(render_value(value)) if name in self.resolved else 'undefined'})",
                                 where=self.file, hint="declare the input with `type: bool`")
         call = parse_call(raw)
         if call is not None and call.name == "check_result" and call.args:
@@ -133,8 +134,8 @@ class _Context:
             return CheckResult(call.args[0].text, expected)
         if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
             return Literal(raw.strip().lower() == "true")
-        raise TemplateError(f"condition of step '{step}' is not true/false, ${{bool-input}} or "
-                            f"check_result(...): {raw!r}", where=self.file)
+        raise TemplateError(f"condition of step {quote(step)} is not true/false, ${{bool-input}} or "
+                            f"check_result(...): {quote(raw)}", where=self.file)
 
     def recipe(self, step: str, body: dict) -> Recipe:
         commands = body.get("commands")
@@ -175,15 +176,15 @@ class _Context:
     def range_values(self, step: str, call) -> range:
         numbers = [parse_integer(self.text(a.text)) for a in call.args]
         if len(numbers) not in (2, 3) or any(n is None for n in numbers):
-            raise TemplateError(f"range(...) in step '{step}' needs 2 or 3 integer arguments, got "
-                                f"({', '.join(self.text(a.text) for a in call.args)})",
+            raise TemplateError(f"range(...) in step {quote(step)} needs 2 or 3 integer arguments, got "
+                                f"({excerpt(', '.join(self.text(a.text) for a in call.args), 80)})",
                                 where=self.file)
         if len(numbers) == 3 and numbers[2] <= 0:
-            raise TemplateError(f"range(...) in step '{step}' has step {numbers[2]}; it must be > 0",
+            raise TemplateError(f"range(...) in step {quote(step)} has step {numbers[2]}; it must be > 0",
                                 where=self.file)
         count = range_length(*numbers)
         if count > MAX_STEP_CONTAINERS:
-            raise TemplateError(f"range(...) in step '{step}' gives {count} values; at most "
+            raise TemplateError(f"range(...) in step {quote(step)} gives {count} values; at most "
                                 f"{MAX_STEP_CONTAINERS} containers per step", where=self.file)
         return range(*numbers)
 

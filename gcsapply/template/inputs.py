@@ -6,6 +6,7 @@ are resolved in dependency order, each in one textual pass; a reference cycle is
 
 from __future__ import annotations
 
+from gcsapply.diagnostics import quote
 from gcsapply.template.graph import InputSpec, find_cycles
 from gcsapply.template.values import INPUT_TYPES, normalize, render_value, substitute, type_problem, variable_names
 
@@ -51,16 +52,16 @@ def check_values(specs: dict[str, InputSpec], values: dict) -> list[str]:
     for name, value in values.items():
         spec = specs.get(name)
         if spec is None:
-            problems.append(f"input '{name}' is not declared in the template"
+            problems.append(f"input {quote(name)} is not declared in the template"
                             + _known(specs))
             continue
         if spec.type in INPUT_TYPES:
             problem = type_problem(value, spec.type)
             if problem:
-                problems.append(f"input '{name}': {problem}")
+                problems.append(f"input {quote(name)}: {problem}")
     for name, spec in specs.items():
         if name not in values and not spec.has_default:
-            problems.append(f"input '{name}' has no default and no value was supplied")
+            problems.append(f"input {quote(name)} has no default and no value was supplied")
     return problems
 
 
@@ -86,7 +87,7 @@ def resolve_values(specs: dict[str, InputSpec], values: dict) -> tuple[dict, lis
         value = _substitute_default(spec.default, rendered)
         problem = type_problem(value, spec.type) if spec.type in INPUT_TYPES else None
         if problem:
-            problems.append(f"input '{name}': default {problem}")
+            problems.append(f"input {quote(name)}: default {problem}")
             continue
         resolved[name] = normalize(value)
         rendered[name] = render_value(resolved[name])

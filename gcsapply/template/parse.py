@@ -10,7 +10,7 @@ from gcsapply.template.expand import expand_data
 from gcsapply.template.graph import InputSpec, JobGraph
 from gcsapply.template.inputs import check_values, read_inputs, resolve_values
 from gcsapply.template.validate import validate_document
-from gcsapply.yamlio import YamlDocument, load_yaml_text
+from gcsapply.yamlio import YamlDocument, load_yaml_text, read_regular_file
 
 
 class Template:
@@ -93,7 +93,7 @@ def load_template(path: Path, file: str | None = None) -> Template:
     """Read and parse the template at ``path``; ``file`` is the name shown in diagnostics."""
     shown = file or str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular_file(Path(path))
     except OSError as exc:
         return Template(shown, b"", None, [Diagnostic(
             ERROR, "unreadable-file", f"cannot read template: {exc.strerror}", shown,

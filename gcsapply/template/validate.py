@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from gcsapply.diagnostics import Diagnostic, sort_diagnostics
-from gcsapply.template.checker import Checker, suggest_name
+from gcsapply.diagnostics import Diagnostic, excerpt, quote, sort_diagnostics
+from gcsapply.template.checker import Checker, chain_text, suggest_name
 from gcsapply.template.expand import static_widths
 from gcsapply.template.inputs import default_values, find_default_cycles, read_inputs
 from gcsapply.template.validate_steps import check_iteration, check_steps
@@ -72,7 +72,7 @@ def _check_version(c: Checker, data: dict) -> None:
                 f"add `version: {VERSION}` at the top")
     elif data["version"] != VERSION:
         c.error(("version",), "version-unsupported",
-                f"unsupported version {render_value(data['version'])!r}; GCS accepts only {VERSION!r}",
+                f"unsupported version {quote(render_value(data['version']))}; GCS accepts only {VERSION!r}",
                 f"write `version: {VERSION}`")
 
 
@@ -91,50 +91,50 @@ def _check_inputs(c: Checker, inputs) -> None:
         path = ("inputs", name)
         if not INPUT_NAME.match(str(name)):
             c.error(path, "input-name-invalid",
-                    f"input name {str(name)!r} must be 1-20 letters, digits, '-' or '_'",
+                    f"input name {quote(name)} must be 1-20 letters, digits, '-' or '_'",
                     "rename the input (and every `${...}` that uses it)", at_key=True)
         if not isinstance(body, dict):
-            c.error(path, "input-not-mapping", f"input '{name}' must be a mapping with a `type`",
-                    f"write `{name}: {{type: string, default: ...}}`", at_key=True)
+            c.error(path, "input-not-mapping", f"input {quote(name)} must be a mapping with a `type`",
+                    f"write `{excerpt(name)}: {{type: string, default: ...}}`", at_key=True)
             continue
-        c.unknown_keys(body, path, INPUT_KEYS, f"input '{name}'")
+        c.unknown_keys(body, path, INPUT_KEYS, f"input {quote(name)}")
         _check_input(c, name, body, path)
     for cycle in find_default_cycles(c.inputs):
         c.error(("inputs", cycle[0], "default"), "input-default-cycle",
                 "input defaults reference each other in a cycle: "
-                + " -> ".join(f"${{{n}}}" for n in cycle),
+                + chain_text(cycle, "${{{}}}"),
                 "give one of these inputs a literal default", doc=False)
 
 
 def _check_input(c: Checker, name, body: dict, path: tuple) -> None:
     type_name = body.get("type")
     if "type" not in body:
-        c.error(path, "input-type-missing", f"input '{name}' has no `type`",
+        c.error(path, "input-type-missing", f"input {quote(name)} has no `type`",
                 "add `type:` with one of string, number, bool, array", at_key=True)
     elif type_name not in INPUT_TYPES:
         better = _TYPE_HINTS.get(str(type_name).lower())
         c.error(path + ("type",), "input-type-invalid",
-                f"input '{name}' has type {render_value(type_name)!r}; "
+                f"input {quote(name)} has type {quote(render_value(type_name))}; "
                 "allowed types are string, number, bool, array",
                 f"write `type: {better}`" if better else "use one of string, number, bool, array")
     elif "default" in body:
         default = body["default"]
         problem = type_problem(default, type_name)
         if problem:
-            hint = (f"write the default without quotes: `default: {default}`"
+            hint = (f"write the default without quotes: `default: {excerpt(default)}`"
                     if isinstance(default, str) and type_name in ("number", "bool") else
-                    f"give a default of type {type_name}, or change `type`")
+                    f"give a default of type {excerpt(type_name)}, or change `type`")
             c.error(path + ("default",), "input-default-type",
-                    f"default of input '{name}' does not match its type: {problem}", hint)
+                    f"default of input {quote(name)} does not match its type: {problem}", hint)
     description, label = body.get("description"), body.get("label")
     if isinstance(description, str) and len(description) > 255:
         # a warning, not an error: real templates (kubegene's GATK example) exceed it
         c.warning(path + ("description",), "input-description-too-long",
-                  f"description of input '{name}' is {len(description)} characters; GCS documents "
+                  f"description of input {quote(name)} is {len(description)} characters; GCS documents "
                   "at most 255", "shorten the description; the console may reject or cut it", doc=True)
     if isinstance(label, str) and len(label) > 64:
         c.error(path + ("label",), "input-label-too-long",
-                f"label of input '{name}' is {len(label)} characters; at most 64 allowed",
+                f"label of input {quote(name)} is {len(label)} characters; at most 64 allowed",
                 "shorten the label (it names a group on the console's configuration tab)")
 
 
@@ -150,41 +150,41 @@ def _check_volumes(c: Checker, volumes, workflow) -> None:
     for name, body in volumes.items():
         path = ("volumes", name)
         if not isinstance(body, dict):
-            c.error(path, "volume-not-mapping", f"volume '{name}' must be a mapping",
+            c.error(path, "volume-not-mapping", f"volume {quote(name)} must be a mapping",
                     "give it `mount_path:` and `mount_from: {pvc: ...}`", at_key=True)
             continue
-        c.unknown_keys(body, path, VOLUME_KEYS, f"volume '{name}'")
+        c.unknown_keys(body, path, VOLUME_KEYS, f"volume {quote(name)}")
         mount = body.get("mount_path")
         if mount is None or mount == "":
-            c.error(path, "volume-mount-path-missing", f"volume '{name}' has no `mount_path`",
+            c.error(path, "volume-mount-path-missing", f"volume {quote(name)} has no `mount_path`",
                     "add the absolute path the volume is mounted at, e.g. `mount_path: /data`",
                     at_key=True)
         else:
             mount = _with_defaults(c, mount)
             if not mount.startswith("/") and "${" not in mount:
                 c.error(path + ("mount_path",), "volume-mount-path-relative",
-                        f"mount_path {mount!r} of volume '{name}' is not an absolute path",
-                        f"write `mount_path: /{mount}`", doc=False)
+                        f"mount_path {quote(mount)} of volume {quote(name)} is not an absolute path",
+                        f"write `mount_path: /{excerpt(mount)}`", doc=False)
             if ":" in mount:
                 c.error(path + ("mount_path",), "volume-mount-path-colon",
-                        f"mount_path {mount!r} of volume '{name}' contains ':'",
+                        f"mount_path {quote(mount)} of volume {quote(name)} contains ':'",
                         "Kubernetes forbids ':' in mount paths", doc=False)
         source = body.get("mount_from")
         if not isinstance(source, dict) or source.get("pvc") in (None, ""):
             where = path + ("mount_from",) if isinstance(source, dict) else path
-            c.error(where, "volume-pvc-missing", f"volume '{name}' has no `mount_from.pvc`",
+            c.error(where, "volume-pvc-missing", f"volume {quote(name)} has no `mount_from.pvc`",
                     "name an existing PVC or a built-in such as ${GCS_SFS_PVC}", at_key=True)
         elif not isinstance(source["pvc"], str):
             c.error(path + ("mount_from", "pvc"), "volume-pvc-invalid",
-                    f"mount_from.pvc of volume '{name}' must be a PVC name, not {describe(source['pvc'])}",
+                    f"mount_from.pvc of volume {quote(name)} must be a PVC name, not {describe(source['pvc'])}",
                     "name an existing PVC or a built-in such as ${GCS_SFS_PVC}")
         if isinstance(source, dict):
-            c.unknown_keys(source, path + ("mount_from",), MOUNT_FROM_KEYS, f"volume '{name}' mount_from")
+            c.unknown_keys(source, path + ("mount_from",), MOUNT_FROM_KEYS, f"volume {quote(name)} mount_from")
             sub = source.get("sub_path")
             if isinstance(sub, str) and _with_defaults(c, sub).startswith("/"):
                 c.error(path + ("mount_from", "sub_path"), "volume-sub-path-absolute",
-                        f"sub_path {sub!r} of volume '{name}' must be relative",
-                        f"write `sub_path: {sub.lstrip('/')}`")
+                        f"sub_path {quote(sub)} of volume {quote(name)} must be relative",
+                        f"write `sub_path: {excerpt(sub.lstrip('/'))}`")
         only_to = _check_only_to(c, name, body.get("only_to"), path, steps)
         if isinstance(mount, str) and mount:
             _check_duplicate_mount(c, seen, name, mount, only_to, path)
@@ -195,13 +195,13 @@ def _check_only_to(c: Checker, name, only_to, path: tuple, steps: set):
         return None
     if not isinstance(only_to, list):
         c.error(path + ("only_to",), "volume-only-to-not-list",
-                f"only_to of volume '{name}' must be a list of step names",
-                f"write `only_to: [{render_value(only_to)}]`")
+                f"only_to of volume {quote(name)} must be a list of step names",
+                f"write `only_to: [{excerpt(render_value(only_to))}]`")
         return None
     for index, step in enumerate(only_to):
         if not isinstance(step, str) or step not in steps:
             c.error(path + ("only_to", index), "volume-only-to-unknown",
-                    f"only_to of volume '{name}' names {render_value(step)!r}, which is not a step",
+                    f"only_to of volume {quote(name)} names {quote(render_value(step))}, which is not a step",
                     "steps: " + ", ".join(sorted(map(str, steps))), doc=False)
     return set(map(str, only_to)) or None
 
@@ -212,7 +212,7 @@ def _check_duplicate_mount(c: Checker, seen: dict, name, mount: str, only_to, pa
         other, other_steps = seen[key]
         if only_to is None or other_steps is None or only_to & other_steps:
             c.error(path + ("mount_path",), "volume-mount-path-duplicate",
-                    f"volumes '{other}' and '{name}' are both mounted at {mount!r} in the same step",
+                    f"volumes {quote(other)} and {quote(name)} are both mounted at {quote(mount)} in the same step",
                     "give each volume its own mount_path, or split them with only_to", doc=False)
             return
     seen[key] = (name, only_to)
@@ -228,22 +228,22 @@ def _check_outputs(c: Checker, outputs) -> None:
     for name, body in outputs.items():
         path = ("outputs", name)
         if not isinstance(body, dict):
-            c.error(path, "output-not-mapping", f"output '{name}' must be a mapping with `paths`",
-                    f"write `{name}: {{paths: [file, ...]}}`", at_key=True)
+            c.error(path, "output-not-mapping", f"output {quote(name)} must be a mapping with `paths`",
+                    f"write `{excerpt(name)}: {{paths: [file, ...]}}`", at_key=True)
             continue
-        c.unknown_keys(body, path, OUTPUT_KEYS, f"output '{name}'",
+        c.unknown_keys(body, path, OUTPUT_KEYS, f"output {quote(name)}",
                        {"path": "did you mean `paths`? It takes a list: `paths: [file, ...]`"})
         has_paths, has_iter = "paths" in body, "paths_iter" in body
         if not has_paths and not has_iter:
-            c.error(path, "output-paths-missing", f"output '{name}' has neither `paths` nor `paths_iter`",
+            c.error(path, "output-paths-missing", f"output {quote(name)} has neither `paths` nor `paths_iter`",
                     "list the result files under `paths:`" + (" (not `path:`)" if "path" in body else ""),
                     at_key=True)
         if has_paths and has_iter:
-            c.warning(path, "output-paths-both", f"output '{name}' has both `paths` and `paths_iter`",
+            c.warning(path, "output-paths-both", f"output {quote(name)} has both `paths` and `paths_iter`",
                       "the documentation says to choose one; both lists are concatenated", at_key=True)
         if has_paths and not isinstance(body["paths"], list):
-            c.error(path + ("paths",), "output-paths-not-list", f"paths of output '{name}' must be a list",
-                    f"write `paths: [{render_value(body['paths'])}]`")
+            c.error(path + ("paths",), "output-paths-not-list", f"paths of output {quote(name)} must be a list",
+                    f"write `paths: [{excerpt(render_value(body['paths']))}]`")
         spec = body.get("paths_iter")
         if has_iter:
             _check_paths_iter(c, name, spec, path + ("paths_iter",))
@@ -252,19 +252,19 @@ def _check_outputs(c: Checker, outputs) -> None:
 def _check_paths_iter(c: Checker, name, spec, path: tuple) -> None:
     if not isinstance(spec, dict):
         c.error(path, "output-paths-iter-incomplete",
-                f"paths_iter of output '{name}' must be a mapping with `path` and `vars_iter`",
+                f"paths_iter of output {quote(name)} must be a mapping with `path` and `vars_iter`",
                 "write `paths_iter: {path: \"${1}.vcf\", vars_iter: [[a, b]]}`")
         return
-    c.unknown_keys(spec, path, PATHS_ITER_KEYS, f"paths_iter of output '{name}'")
+    c.unknown_keys(spec, path, PATHS_ITER_KEYS, f"paths_iter of output {quote(name)}")
     missing = [k for k in ("path", "vars_iter") if k not in spec]
     if missing:
         c.error(path, "output-paths-iter-incomplete",
-                f"paths_iter of output '{name}' has no `{'` or `'.join(missing)}`",
+                f"paths_iter of output {quote(name)} has no `{'` or `'.join(missing)}`",
                 "paths_iter needs `path:` (using ${1}, ...) and `vars_iter:` (lists of values)",
                 at_key=True)
     if "path" in spec and not isinstance(spec["path"], str):
         c.error(path + ("path",), "output-path-not-string",
-                f"paths_iter.path of output '{name}' must be a string (one path using ${{1}}, ...)",
+                f"paths_iter.path of output {quote(name)} must be a string (one path using ${{1}}, ...)",
                 "for several fixed files use `paths: [...]`")
     check_iteration(c, path, spec, "path", None)
 
@@ -279,7 +279,7 @@ def _check_variables(c: Checker, data: dict) -> None:
             if POSITIONAL_RE.match(name):
                 if not iterated:
                     c.error(path, "positional-outside-iteration",
-                            f"${{{name}}} is only defined inside commands_iter.command or "
+                            f"${{{excerpt(name)}}} is only defined inside commands_iter.command or "
                             "paths_iter.path", "move the value into an iterated command", doc=False)
             elif name == ITEM:
                 if not iterated:
@@ -287,7 +287,7 @@ def _check_variables(c: Checker, data: dict) -> None:
                               "${item} is only defined inside commands_iter.command; "
                               "here it stays verbatim", "use commands_iter to number containers")
             elif name not in c.inputs and name not in BUILTIN_PVCS:
-                c.error(path, "undefined-variable", f"undefined variable ${{{name}}}",
+                c.error(path, "undefined-variable", f"undefined variable ${{{excerpt(name)}}}",
                         _undefined_hint(c, name), doc=False)
 
 
@@ -308,7 +308,7 @@ def _is_iterated_template(path: tuple) -> bool:
 def _undefined_hint(c: Checker, name: str) -> str:
     close = suggest_name(name, list(c.inputs) + [ITEM, *BUILTIN_PVCS[:3]])
     if close:
-        return f"did you mean ${{{close}}}?"
+        return f"did you mean ${{{excerpt(close)}}}?"
     return ("declare it under `inputs`; for a shell variable write $NAME without braces "
             "(${...} is reserved for template variables)")
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from gcsapply.diagnostics import excerpt, quote
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, suggest_name
 from gcsapply.template.expand import range_length
 from gcsapply.template.graph import MAX_STEP_CONTAINERS, WHOLE
-from gcsapply.template.values import parse_integer, render_value, shorten, walk_strings, whole_variable
+from gcsapply.template.values import parse_integer, render_value, walk_strings, whole_variable
 
 _CONDITION_FORMS = 'write `true`, `false`, `${bool-input}` or `check_result(step, "expected")`'
 
@@ -22,12 +23,12 @@ def check_condition(c: Checker, name: str, body: dict, path: tuple, workflow: di
         if variable not in c.inputs:
             close = suggest_name(variable, c.inputs)
             c.error(path, "condition-input-undefined",
-                    f"condition ${{{variable}}} of step '{name}' names no declared input",
-                    f"did you mean ${{{close}}}?" if close else "declare it under `inputs` with `type: bool`")
+                    f"condition ${{{excerpt(variable)}}} of step {quote(name)} names no declared input",
+                    f"did you mean ${{{excerpt(close)}}}?" if close else "declare it under `inputs` with `type: bool`")
         elif kind is not None and kind != "bool":
             c.error(path, "condition-input-type",
-                    f"condition ${{{variable}}} of step '{name}' is a {kind} input, not a bool",
-                    f"declare `{variable}` with `type: bool`", doc=False)
+                    f"condition ${{{excerpt(variable)}}} of step {quote(name)} is a {excerpt(kind)} input, not a bool",
+                    f"declare `{excerpt(variable)}` with `type: bool`", doc=False)
         return
     call = parse_call(condition)
     if call is not None and call.name == "check_result":
@@ -37,8 +38,8 @@ def check_condition(c: Checker, name: str, body: dict, path: tuple, workflow: di
     if call is not None and call.name == "get_result":
         hint = "get_result is only valid inside commands_iter.vars_iter; " + hint
     c.error(path, "condition-invalid",
-            f"condition of step '{name}' must be a bool, ${{bool-input}} or check_result(...); "
-            f"got {render_value(condition)!r}", hint)
+            f"condition of step {quote(name)} must be a bool, ${{bool-input}} or check_result(...); "
+            f"got {quote(render_value(condition))}", hint)
 
 
 def check_misplaced_calls(c: Checker, data: dict) -> None:
@@ -72,14 +73,14 @@ def check_range(c: Checker, path: tuple, call) -> None:
         name = whole_variable(arg.text)
         if name is not None:
             if c.input_type(name) not in (None, "number"):
-                c.error(path, "range-args", f"range argument ${{{name}}} is a {c.input_type(name)} "
-                        "input, not a number", f"declare `{name}` with `type: number`", doc=False)
+                c.error(path, "range-args", f"range argument ${{{excerpt(name)}}} is a {excerpt(c.input_type(name))} "
+                        "input, not a number", f"declare `{excerpt(name)}` with `type: number`", doc=False)
                 return
             numbers.append(parse_integer(c.defaults.get(name)))
             continue
         value = parse_integer(arg.text) if not arg.quoted else None
         if value is None:
-            c.error(path, "range-args", f"range argument {shorten(arg.text)!r} is not an integer",
+            c.error(path, "range-args", f"range argument {quote(arg.text)} is not an integer",
                     "write integers (within ±1.8e308) or ${number-input}")
             return
         numbers.append(value)
@@ -108,29 +109,30 @@ def check_result_call(c: Checker, path: tuple, call, step, body, fn: str, second
     steps = c.widths
     if target not in steps:
         close = suggest_name(target, steps)
-        c.error(path, "result-target-unknown", f"{fn} refers to step {target!r}, which does not exist",
-                f"did you mean `{close}`?" if close else "name a step of this workflow")
+        c.error(path, "result-target-unknown", f"{fn} refers to step {quote(target)}, which does not exist",
+                f"did you mean `{excerpt(close)}`?" if close else "name a step of this workflow")
         return
     width = steps[target]
     if width is not None and width != 1:
         c.error(path, "result-target-fanout",
-                f"{fn} reads the stdout of '{target}', which runs {width} containers; it needs exactly 1",
-                f"give '{target}' a single command", doc=False)
+                f"{fn} reads the stdout of {quote(target)}, which runs {width} containers; it needs exactly 1",
+                f"give {quote(target)} a single command", doc=False)
     if step is not None and isinstance(body, dict):
         depends = body.get("depends") if isinstance(body.get("depends"), list) else []
         edges = [d for d in depends if isinstance(d, dict) and d.get("target") == target]
         if len(edges) != 1 or (edges[0].get("type") or WHOLE) != WHOLE:
             c.error(path, "result-dependency",
-                    f"step '{step}' uses {fn}({target}, ...) but does not have exactly one "
-                    f"`whole` dependency on '{target}'",
-                    f"add `depends: [{{target: {target}, type: whole}}]`", doc=False)
+                    f"step {quote(step)} uses {fn}({excerpt(target)}, ...) but does not have exactly one "
+                    f"`whole` dependency on {quote(target)}",
+                    f"add `depends: [{{target: {excerpt(target)}, type: whole}}]`", doc=False)
     if len(call.args) > 1:
         arg = call.args[1]
         name = whole_variable(arg.text) if not arg.quoted else None
         if name is not None and c.input_type(name) not in (None, "string"):
             c.error(path, "result-argument-type",
-                    f"the {second} of {fn} is ${{{name}}}, a {c.input_type(name)} input; it must be a string",
-                    f"declare `{name}` with `type: string`", doc=False)
+                    f"the {second} of {fn} is ${{{excerpt(name)}}}, a {excerpt(c.input_type(name))} input; "
+                    "it must be a string",
+                    f"declare `{excerpt(name)}` with `type: string`", doc=False)
         elif name is None and not arg.quoted:
-            c.error(path, "result-argument-type", f"the {second} of {fn} must be quoted: {arg.text!r}",
-                    f'write `{fn}({target}, "{arg.text}")`', doc=False)
+            c.error(path, "result-argument-type", f"the {second} of {fn} must be quoted: {quote(arg.text)}",
+                    f'write `{fn}({excerpt(target)}, "{excerpt(arg.text)}")`', doc=False)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from gcsapply.diagnostics import excerpt, excerpt_list, quote
 from gcsapply.template.calls import parse_call
-from gcsapply.template.checker import Checker, suggest_name
+from gcsapply.template.checker import Checker, chain_text, suggest_name
 from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE, find_cycles
 from gcsapply.template.validate_calls import check_condition, check_misplaced_calls, check_range, check_result_call
 from gcsapply.template.values import (
@@ -82,26 +83,26 @@ def _check_step(c: Checker, name: str, body, workflow: dict) -> None:
     path = ("workflow", name)
     if not STEP_NAME_DOC.match(name) or (c.strict and not STEP_NAME_STRICT.match(name)):
         c.error(path, "step-name-invalid",
-                f"step name {name!r} must start with a lowercase letter, use only a-z, 0-9 and '-', "
+                f"step name {quote(name)} must start with a lowercase letter, use only a-z, 0-9 and '-', "
                 "end with a letter or digit, and be at most 40 characters",
-                f"rename it, e.g. `{_fix_step_name(name)}`", at_key=True)
+                f"rename it, e.g. `{excerpt(_fix_step_name(name))}`", at_key=True)
     if not isinstance(body, dict):
-        c.error(path, "step-not-mapping", f"step '{name}' must be a mapping with `tool` and `commands`",
-                f"write `{name}: {{type: GCS.Job, tool: name:version, commands: [...]}}`", at_key=True)
+        c.error(path, "step-not-mapping", f"step {quote(name)} must be a mapping with `tool` and `commands`",
+                f"write `{excerpt(name)}: {{type: GCS.Job, tool: name:version, commands: [...]}}`", at_key=True)
         return
-    c.unknown_keys(body, path, STEP_KEYS, f"step '{name}'")
+    c.unknown_keys(body, path, STEP_KEYS, f"step {quote(name)}")
     if "type" not in body:
-        c.warning(path, "step-type-missing", f"step '{name}' has no `type`; treated as {STEP_TYPE}",
+        c.warning(path, "step-type-missing", f"step {quote(name)} has no `type`; treated as {STEP_TYPE}",
                   f"add `type: {STEP_TYPE}`", at_key=True)
     elif body["type"] != STEP_TYPE:
         c.error(path + ("type",), "step-type-invalid",
-                f"step type {render_value(body['type'])!r} is not supported; GCS runs only {STEP_TYPE}",
+                f"step type {quote(render_value(body['type']))} is not supported; GCS runs only {STEP_TYPE}",
                 f"write `type: {STEP_TYPE}`")
     _check_tool(c, name, body, path)
     description = body.get("description")
     if isinstance(description, str) and len(description) > 255:
         c.warning(path + ("description",), "step-description-too-long",
-                  f"description of step '{name}' is {len(description)} characters; GCS documents "
+                  f"description of step {quote(name)} is {len(description)} characters; GCS documents "
                   "at most 255", "shorten the description; the console may reject or cut it", doc=True)
     _check_resources(c, name, body.get("resources"), path)
     _check_commands(c, name, body, path)
@@ -114,17 +115,17 @@ def _check_tool(c: Checker, name: str, body: dict, path: tuple) -> None:
     tool = body.get("tool")
     if tool is None or tool == "":
         c.error(path + ("tool",) if "tool" in body else path, "tool-missing",
-                f"step '{name}' has no `tool`", "add `tool: name:version`, e.g. `tool: bwa:0.7.12`",
+                f"step {quote(name)} has no `tool`", "add `tool: name:version`, e.g. `tool: bwa:0.7.12`",
                 at_key=True)
     elif not isinstance(tool, str):
-        c.error(path + ("tool",), "tool-format", f"tool of step '{name}' must be a string name:version",
-                f"write `tool: \"{render_value(tool)}\"` with a version")
+        c.error(path + ("tool",), "tool-format", f"tool of step {quote(name)} must be a string name:version",
+                f"write `tool: \"{excerpt(render_value(tool))}\"` with a version")
     elif "${" in tool:
-        c.error(path + ("tool",), "tool-variable", f"tool of step '{name}' must be literal, not {tool!r}",
+        c.error(path + ("tool",), "tool-variable", f"tool of step {quote(name)} must be literal, not {quote(tool)}",
                 "write the tool name and version out, e.g. `tool: bwa:0.7.12`")
     elif not TOOL.match(tool):
-        c.error(path + ("tool",), "tool-format", f"tool {tool!r} of step '{name}' is not name:version",
-                f"write `tool: {tool.strip() or 'name'}:<version>`")
+        c.error(path + ("tool",), "tool-format", f"tool {quote(tool)} of step {quote(name)} is not name:version",
+                f"write `tool: {excerpt(tool.strip() or 'name')}:<version>`")
 
 
 def _check_resources(c: Checker, name: str, resources, path: tuple) -> None:
@@ -132,10 +133,10 @@ def _check_resources(c: Checker, name: str, resources, path: tuple) -> None:
         return
     path = path + ("resources",)
     if not isinstance(resources, dict):
-        c.error(path, "resources-not-mapping", f"resources of step '{name}' must be a mapping",
+        c.error(path, "resources-not-mapping", f"resources of step {quote(name)} must be a mapping",
                 "write `resources: {cpu: 2c, memory: 8G}`")
         return
-    c.unknown_keys(resources, path, RESOURCE_KEYS, f"resources of step '{name}'",
+    c.unknown_keys(resources, path, RESOURCE_KEYS, f"resources of step {quote(name)}",
                    {"gpu": "the GCS template grammar has no `gpu` resource; only cpu and memory"})
     for key, parse, example in (("cpu", parse_cpu, "2c or 0.5"), ("memory", parse_memory, "8G or 1.5g")):
         if resources.get(key) is None:
@@ -144,7 +145,7 @@ def _check_resources(c: Checker, name: str, resources, path: tuple) -> None:
                           {n: render_value(v) for n, v in c.defaults.items()})
         if "${" not in text and parse(text) is None:
             c.error(path + (key,), f"resource-{key}-format",
-                    f"{key} {text!r} of step '{name}' is not a number with an optional unit",
+                    f"{key} {quote(text)} of step {quote(name)} is not a number with an optional unit",
                     f"write e.g. `{key}: {example.split(' or ')[0]}` ({example})", doc=False)
 
 
@@ -152,21 +153,21 @@ def _check_commands(c: Checker, name: str, body: dict, path: tuple) -> None:
     commands, spec = body.get("commands"), body.get("commands_iter")
     if commands is not None:
         if not isinstance(commands, list):
-            c.error(path + ("commands",), "commands-not-list", f"commands of step '{name}' must be a list",
+            c.error(path + ("commands",), "commands-not-list", f"commands of step {quote(name)} must be a list",
                     "write `commands:` followed by `- <shell command>` lines")
         else:
             for index, command in enumerate(commands):
                 if not isinstance(command, str):
                     c.error(path + ("commands", index), "command-not-string",
-                            f"command {index} of step '{name}' must be a string",
+                            f"command {index} of step {quote(name)} must be a string",
                             "quote it, or use `- |` for a multi-line command")
     has_commands = isinstance(commands, list) and bool(commands)
     if not has_commands and spec is None:
-        c.error(path, "commands-missing", f"step '{name}' has neither `commands` nor `commands_iter`",
+        c.error(path, "commands-missing", f"step {quote(name)} has neither `commands` nor `commands_iter`",
                 "add `commands: [<shell command>]`", at_key=True)
     if has_commands and spec is not None:
         c.warning(path + ("commands_iter",), "commands-and-commands-iter",
-                  f"step '{name}' has both `commands` and `commands_iter`",
+                  f"step {quote(name)} has both `commands` and `commands_iter`",
                   "both run: plain commands first, then the iterated ones; prefer one", at_key=True)
     if spec is not None:
         _check_commands_iter(c, name, spec, path + ("commands_iter",), body)
@@ -175,32 +176,32 @@ def _check_commands(c: Checker, name: str, body: dict, path: tuple) -> None:
 def _check_commands_iter(c: Checker, name: str, spec, path: tuple, body: dict) -> None:
     if not isinstance(spec, dict):
         c.error(path, "commands-iter-not-mapping",
-                f"commands_iter of step '{name}' must be a mapping with `command` and `vars_iter`",
+                f"commands_iter of step {quote(name)} must be a mapping with `command` and `vars_iter`",
                 "write `commands_iter: {command: \"echo ${1}\", vars_iter: [[a, b]]}`")
         return
-    c.unknown_keys(spec, path, COMMANDS_ITER_KEYS, f"commands_iter of step '{name}'")
+    c.unknown_keys(spec, path, COMMANDS_ITER_KEYS, f"commands_iter of step {quote(name)}")
     command = spec.get("command")
     has_vars = bool(spec.get("vars")) or bool(spec.get("vars_iter"))
     if command is not None and not isinstance(command, str):
         c.error(path + ("command",), "command-not-string",
-                f"commands_iter.command of step '{name}' must be a string",
+                f"commands_iter.command of step {quote(name)} must be a string",
                 "quote it, or use `command: |` for a multi-line command")
     if command in (None, "") and has_vars:
         c.error(path, "commands-iter-incomplete",
-                f"commands_iter of step '{name}' has vars but no `command`",
+                f"commands_iter of step {quote(name)} has vars but no `command`",
                 "add `command:` using ${1}, ${2}, ... for the values", doc=False, at_key=True)
     elif command not in (None, "") and not has_vars:
         c.error(path, "commands-iter-incomplete",
-                f"commands_iter of step '{name}' has a `command` but no `vars` or `vars_iter`",
+                f"commands_iter of step {quote(name)} has a `command` but no `vars` or `vars_iter`",
                 "add `vars_iter:` with the lists of values to iterate over", doc=False, at_key=True)
     elif command in (None, "") and not has_vars and not body.get("commands"):
-        c.error(path, "commands-missing", f"commands_iter of step '{name}' is empty",
+        c.error(path, "commands-missing", f"commands_iter of step {quote(name)} is empty",
                 "give it `command:` and `vars_iter:`", at_key=True)
     check_iteration(c, path, spec, "command", name, body)
     width = c.widths.get(name)
     if width is not None and width > MAX_STEP_CONTAINERS:
         c.error(path, "step-too-many-containers",
-                f"step '{name}' expands to {width} containers; at most {MAX_STEP_CONTAINERS} per step",
+                f"step {quote(name)} expands to {width} containers; at most {MAX_STEP_CONTAINERS} per step",
                 "use fewer or shorter vars_iter lists", doc=False, at_key=True)
 
 
@@ -223,7 +224,7 @@ def _check_vars(c: Checker, path: tuple, rows) -> list[int]:
                 continue
         elif not isinstance(row, list):
             c.error(row_path, "vars-row-not-list", f"vars row {index} must be a list of values",
-                    f"write `- [{render_value(row)}]`", doc=False)
+                    f"write `- [{excerpt(render_value(row))}]`", doc=False)
             continue
         elif any(isinstance(member, (list, dict)) for member in row):
             c.error(row_path, "vars-nested-list", f"vars row {index} contains a nested list or mapping",
@@ -249,8 +250,8 @@ def _check_iter_element(c: Checker, path: tuple, element, step, body) -> None:
         kind = c.input_type(name)
         if kind is not None and kind != "array":
             c.error(path, "vars-iter-not-array-input",
-                    f"vars_iter element ${{{name}}} is a {kind} input, not an array",
-                    f"declare `{name}` with `type: array`, or write a literal list", doc=False)
+                    f"vars_iter element ${{{excerpt(name)}}} is a {excerpt(kind)} input, not an array",
+                    f"declare `{excerpt(name)}` with `type: array`, or write a literal list", doc=False)
         return
     call = parse_call(element)
     if call is not None and call.name == "range":
@@ -260,53 +261,53 @@ def _check_iter_element(c: Checker, path: tuple, element, step, body) -> None:
         check_result_call(c, path, call, step, body, "get_result", "separator")
         return
     c.error(path, "vars-iter-element",
-            f"vars_iter element {render_value(element)!r} is not a list, an array input, "
+            f"vars_iter element {quote(render_value(element))} is not a list, an array input, "
             "range(...) or get_result(...)",
-            f"write `- [{render_value(element)}]` for a single value", doc=False)
+            f"write `- [{excerpt(render_value(element))}]` for a single value", doc=False)
 
 
 def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) -> None:
     if depends is None:
         return
     if not isinstance(depends, list):
-        c.error(path, "depends-not-list", f"depends of step '{name}' must be a list",
+        c.error(path, "depends-not-list", f"depends of step {quote(name)} must be a list",
                 "write `depends: [{target: other-step, type: whole}]`")
         return
     widths = c.widths
     for index, entry in enumerate(depends):
         entry_path = path + (index,)
         if not isinstance(entry, dict):
-            c.error(entry_path, "depends-entry-invalid", f"depends[{index}] of step '{name}' must be a "
+            c.error(entry_path, "depends-entry-invalid", f"depends[{index}] of step {quote(name)} must be a "
                     "mapping with `target`", f"write `- {{target: {render_value(entry)}}}`")
             continue
-        c.unknown_keys(entry, entry_path, DEPEND_KEYS, f"depends[{index}] of step '{name}'")
+        c.unknown_keys(entry, entry_path, DEPEND_KEYS, f"depends[{index}] of step {quote(name)}")
         target, kind = entry.get("target"), entry.get("type")
         if target in (None, ""):
-            c.error(entry_path, "depends-target-missing", f"depends[{index}] of step '{name}' has no target",
+            c.error(entry_path, "depends-target-missing", f"depends[{index}] of step {quote(name)} has no target",
                     "add `target: <step name>`")
         elif not isinstance(target, str):
             c.error(entry_path + ("target",), "depends-target-invalid",
-                    f"depends[{index}] of step '{name}' must name a step, not {render_value(target)!r}",
+                    f"depends[{index}] of step {quote(name)} must name a step, not {quote(render_value(target))}",
                     "write `target: <step name>`")
             continue
         elif "${" in target:
             c.error(entry_path + ("target",), "depends-target-variable",
-                    f"depends target {target!r} must be a literal step name",
+                    f"depends target {quote(target)} must be a literal step name",
                     "write the step name itself; ${...} is not substituted here", doc=False)
         elif target not in workflow:
             close = suggest_name(str(target), workflow)
             c.error(entry_path + ("target",), "depends-target-unknown",
-                    f"step '{name}' depends on {render_value(target)!r}, which is not a step",
-                    f"did you mean `{close}`?" if close else "steps: " + ", ".join(map(str, workflow)))
+                    f"step {quote(name)} depends on {quote(render_value(target))}, which is not a step",
+                    f"did you mean `{excerpt(close)}`?" if close else "steps: " + excerpt_list(workflow))
         if kind not in (None, "", WHOLE, ITERATE):
             c.error(entry_path + ("type",), "depends-type-invalid",
-                    f"dependency type {render_value(kind)!r} is not `whole` or `iterate`",
+                    f"dependency type {quote(render_value(kind))} is not `whole` or `iterate`",
                     "write `type: whole` (the default) or `type: iterate`")
         if kind == ITERATE and target in widths:
             mine, theirs = widths.get(name), widths[target]
             if mine is not None and theirs is not None and mine != theirs:
                 c.warning(entry_path, "iterate-width-mismatch",
-                          f"step '{name}' ({mine} containers) iterates over '{target}' ({theirs} "
+                          f"step {quote(name)} ({mine} containers) iterates over {quote(target)} ({theirs} "
                           "containers); unpaired containers get no edge",
                           "give both steps the same number of containers, or use `type: whole`")
 
@@ -319,7 +320,7 @@ def _check_cycles(c: Checker, workflow: dict) -> None:
                        if isinstance(d, dict) and isinstance(d.get("target"), str)]
     for node, index, cycle in find_cycles(edges):
         c.error(("workflow", node, "depends", index), "dependency-cycle",
-                "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                "steps depend on each other in a cycle: " + chain_text(cycle),
                 "remove one of these dependencies")
 
 

@@ -11,6 +11,8 @@ import json
 import math
 import re
 
+from gcsapply.diagnostics import EXCERPT_LIMIT, quote
+
 INPUT_TYPES = ("string", "number", "bool", "array")
 VAR_RE = re.compile(r"\$\{([^{}]*)\}")
 POSITIONAL_RE = re.compile(r"^[1-9][0-9]*$")
@@ -40,7 +42,7 @@ def type_problem(value, type_name: str) -> str | None:
     elif type_name == "array":
         ok = isinstance(value, list)
     else:
-        return f"unknown input type '{type_name}'"
+        return f"unknown input type {quote(type_name)}"
     return None if ok else f"expected {_ARTICLE[type_name]} {type_name}, got {describe(value)}"
 
 
@@ -52,7 +54,7 @@ def convert_input(value, type_name: str):
     Raises ValueError with a short reason.
     """
     if type_name not in INPUT_TYPES:
-        raise ValueError(f"unknown input type '{type_name}'")
+        raise ValueError(f"unknown input type {quote(type_name)}")
     if isinstance(value, str) and type_name != "string":
         return _from_text(value, type_name)
     problem = type_problem(value, type_name)
@@ -125,7 +127,7 @@ def describe(value) -> str:
     if isinstance(value, (int, float)):
         return f"number {render_value(value)}"
     if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
+        return f"string {json.dumps(shorten(value), ensure_ascii=False)}"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, dict):
@@ -184,8 +186,8 @@ def decode_escapes(text: str) -> str:
     return "".join(out)
 
 
-def shorten(text: str, limit: int = 40) -> str:
-    """``text`` cut to ``limit`` characters (with ``...``) for messages."""
+def shorten(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``) for messages (not escaped)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -198,28 +200,28 @@ def _int_or_none(text: str) -> int | None:
 
 def _from_text(text: str, type_name: str):
     stripped = text.strip()
-    shown = shorten(text)
+    shown = quote(text)
     if type_name == "number":
         if not _NUMBER_TEXT.match(stripped):
-            raise ValueError(f"not a number: {shown!r}")
+            raise ValueError(f"not a number: {shown}")
         if _INT_TEXT.match(stripped):
             value = _int_or_none(stripped)
             if value is None:
-                raise ValueError(f"number out of range: {shown!r}")
+                raise ValueError(f"number out of range: {shown}")
             return value
         number = float(stripped)
         if not math.isfinite(number):
-            raise ValueError(f"number out of range: {shown!r}")
+            raise ValueError(f"number out of range: {shown}")
         return normalize(number)
     if type_name == "bool":
         if stripped.lower() not in ("true", "false"):
-            raise ValueError(f"expected true or false, got {shown!r}")
+            raise ValueError(f"expected true or false, got {shown}")
         return stripped.lower() == "true"
     try:
         value = json.loads(stripped)
     except ValueError:
-        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown!r}') from None
+        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown}') from None
     if not isinstance(value, list):
-        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown!r}')
+        raise ValueError(f'expected a JSON array such as ["a","b"], got {shown}')
     return normalize(value)
 

@@ -220,3 +220,22 @@ def test_hostile_files_are_each_reported_with_exit_1_and_no_traceback(tmp_path, 
     assert reported["pipe.yml"] == "'pipe.yml' is not a regular file"
     assert reported["samples.csv:5"] == "sample sheet is not valid UTF-8"
     assert reported["templates/qc.yaml:20:11"].startswith("range gives 10000000000000000000000 values")
+
+
+def test_a_tree_without_a_stack_manifest_is_valid_with_a_warning_that_it_is_named_after_its_directory(
+        tmp_path, capsys):
+    files = {name: TEN_MISTAKES[name] for name in ("templates/qc.yaml",)}
+    files["workflows.yaml"] = TEN_MISTAKES["workflows.yaml"].split("---")[1]
+    root = write_tree(tmp_path / "prod", files)
+    assert cli.main(["validate", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "Valid: 0 stacks, 1 workflow, 0 executions (0 execution sets); 0 errors, 1 warning.\n"
+    assert err == (
+        "warning: this stack has no Stack manifest, so it is named 'prod' after its directory; two directories "
+        "named 'prod' in one project would manage the same runs\n"
+        "  hint: add a Stack manifest with a metadata.name unique in the project: 'apiVersion: gcsapply/v1', "
+        "'kind: Stack', 'metadata: {name: <name>}', 'spec: {}'\n")
+    assert cli.main(["validate", str(root), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [(d["severity"], d["code"], d["file"]) for d in document["diagnostics"]] == [
+        ("warning", "stack-name-from-directory", None)]

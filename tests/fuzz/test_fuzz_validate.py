@@ -5,7 +5,8 @@ matches ``schemas/diagnostics.schema.json``.
 Each case corrupts one or two files of the example stack (byte flips, truncation, line
 deletion/duplication/swaps, key deletion/duplication, type swaps, random unicode, tabs, hostile
 values: huge numbers, deep nesting, recursive aliases, merge keys, tags, huge ranges) and
-runs the real CLI entry point twice (text and ``--json``). Failures name the case's seed.
+runs the real CLI entry point twice (text and ``--json``). Every message, hint, file and path
+must come out printable (control characters escaped) and bounded. Failures name the case's seed.
 """
 
 import json
@@ -18,6 +19,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from gcsapply import cli
+from gcsapply.diagnostics import MAX_TEXT
 from gcsapply.schemas import load_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "manifests"
@@ -99,6 +101,7 @@ def _check_case(root: Path, capsys, validator) -> None:
     out, err = capsys.readouterr()
     assert code in (0, 1), f"exit code {code}"
     assert "Traceback" not in err and "internal error" not in err, err
+    assert all(line.isprintable() for line in err.splitlines()), err
     if code == 0:
         assert out.startswith("Valid: ")
     else:
@@ -113,6 +116,9 @@ def _check_case(root: Path, capsys, validator) -> None:
     for diagnostic in document["diagnostics"]:
         assert diagnostic["file"] is None or not Path(diagnostic["file"]).is_absolute()
         assert diagnostic["hint"], f"no hint: {diagnostic}"
+        for field in ("message", "hint", "file", "path"):  # hostile bytes are quoted escaped
+            assert diagnostic[field] is None or diagnostic[field].isprintable(), (field, diagnostic)
+        assert len(diagnostic["message"]) <= MAX_TEXT and len(diagnostic["hint"]) <= MAX_TEXT, diagnostic
 
 
 def _mutate(rng: random.Random, data: bytes, suffix: str) -> bytes:
