@@ -42,14 +42,14 @@ from gcsapply.config import (
     state_path,
 )
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, EmulatorServer
-from gcsapply.errors import ConfigError
+from gcsapply.errors import ConfigError, StateError
 from gcsapply.live.fetch import fetch_live
 from gcsapply.manifest.build import LoadedStack, load_stack
 from gcsapply.manifest.model import DesiredStack, StackSpec
 from gcsapply.plan.build import build_plan, run_keys
 from gcsapply.plan.model import Plan, PlanOptions
 from gcsapply.state.file import Binding, State
-from gcsapply.state.journal import read_current_state
+from gcsapply.state.journal import JOURNAL_NAME, read_current_state
 from gcsapply.state.lock import LOCK_NAME, StateLock, read_lock
 
 EmulatorFactory = Callable[[Path], EmulatorServer]
@@ -137,6 +137,7 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
     if connect:
         resolve_target(stack, os.environ if environ is None else environ)
     path = state_path(stack)
+    _refuse_linked_state_files(path)
     lock = None
     if lock_command is not None:
         lock = StateLock(path.with_name(LOCK_NAME), lock_command, unlock_hint_dir=str(root))
@@ -154,6 +155,17 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
         workspace.close()
         raise
     return workspace
+
+
+def _refuse_linked_state_files(path: Path) -> None:
+    """gcsapply creates state.json, its journal and its lock itself and never follows a link
+    there: a committed ``journal.jsonl -> /elsewhere`` would be read, and appended to by the
+    next apply, outside the stack (DESIGN §7b)."""
+    for file in (path, path.with_name(JOURNAL_NAME), path.with_name(LOCK_NAME)):
+        if os.path.islink(file):
+            raise StateError(f"{file.name} is a symbolic link; gcsapply writes it itself and "
+                             "never follows a link there", where=str(file),
+                             hint="remove the link (and keep state files out of version control)")
 
 
 def make_plan(workspace: Workspace, options: PlanOptions) -> Plan:

@@ -120,3 +120,24 @@ def test_a_listed_url_endpoint_may_receive_a_password(tmp_path):
     with open_target(stack, environ=environ) as target:
         assert target.url == "https://gcs.example.org"
         assert target.session.auth.fetches == 0
+
+
+@pytest.mark.parametrize("name,message", [
+    ("state.json", "state file '.gcsapply/state.json' is a symbolic link that leads outside the stack directory"),
+    ("journal.jsonl", "journal.jsonl is a symbolic link; gcsapply writes it itself and never follows a link there"),
+    ("state.lock", "state.lock is a symbolic link; gcsapply writes it itself and never follows a link there")])
+def test_a_state_file_that_is_a_symbolic_link_is_refused_and_its_target_untouched(tmp_path, name, message, capsys):
+    from gcsapply import cli
+
+    stack = tmp_path / "stack"
+    (stack / ".gcsapply").mkdir(parents=True)
+    (stack / "stack.yaml").write_text("apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {name: linked}\nspec: {}\n")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("SENTINEL-SECRET-0123456789\n")
+    (stack / ".gcsapply" / name).symlink_to(outside)
+    for command in (["plan", str(stack)], ["apply", str(stack), "--auto-approve"], ["state", "list", str(stack)]):
+        assert cli.main(command) == 1
+        out, err = capsys.readouterr()
+        assert message in err
+        assert SECRET not in out + err
+    assert outside.read_text() == "SENTINEL-SECRET-0123456789\n"

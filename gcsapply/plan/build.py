@@ -13,6 +13,7 @@ import difflib
 from gcsapply.errors import GcsapplyError, PlanRefusedError, UsageError
 from gcsapply.live.model import LiveState
 from gcsapply.manifest.model import DesiredStack
+from gcsapply.manifest.specs import DEFAULT_MAX_DELETES_PER_APPLY, DEFAULT_MAX_LAUNCHES_PER_APPLY
 from gcsapply.plan.context import PlanContext, Section, run_keys
 from gcsapply.plan.executions import plan_executions
 from gcsapply.plan.model import (
@@ -166,18 +167,19 @@ def _chosen(options: PlanOptions, desired: DesiredStack) -> set[str] | None:
 
 def _limit_refusals(cost: Cost, desired: DesiredStack, options: PlanOptions) -> list[str]:
     refusals = []
-    launch_limit = options.allow_launches if options.allow_launches is not None \
-        else desired.stack.max_launches_per_apply
-    if launch_limit is not None and cost.launches > launch_limit:
-        refusals.append(f"the plan launches {cost.launches} run(s), above the limit of "
-                        f"{launch_limit} (limits.maxLaunchesPerApply); rerun with "
-                        f"--allow-launches {cost.launches} if that is intended")
-    delete_limit = options.allow_deletes if options.allow_deletes is not None \
-        else desired.stack.max_deletes_per_apply
-    if delete_limit is not None and cost.deletes > delete_limit:
-        refusals.append(f"the plan deletes {cost.deletes} object(s), above the limit of "
-                        f"{delete_limit} (limits.maxDeletesPerApply); rerun with "
-                        f"--allow-deletes {cost.deletes} if that is intended")
+    stack = desired.stack
+    for count, noun, allowed, limit, flag, setting, default in (
+            (cost.launches, "launches {} run(s)", options.allow_launches, stack.max_launches_per_apply,
+             "--allow-launches", "limits.maxLaunchesPerApply", DEFAULT_MAX_LAUNCHES_PER_APPLY),
+            (cost.deletes, "deletes {} object(s)", options.allow_deletes, stack.max_deletes_per_apply,
+             "--allow-deletes", "limits.maxDeletesPerApply", DEFAULT_MAX_DELETES_PER_APPLY)):
+        if allowed is not None:
+            limit, source = allowed, flag
+        else:
+            source = f"{setting}; the default is {default}"
+        if limit is not None and count > limit:
+            refusals.append(f"the plan {noun.format(count)}, above the limit of {limit} ({source}); "
+                            f"rerun with {flag} {count} if that is intended")
     return refusals
 
 

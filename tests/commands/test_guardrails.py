@@ -38,11 +38,11 @@ spec:
 """
 # plan/build.py words the refusal; the limit and the flag that lifts it are the point here
 LAUNCH_REFUSAL = ("error: the plan is refused:\n"
-                  "  - the plan launches 1001 run(s), above the limit of 1000 (limits.maxLaunchesPerApply); "
+                  "  - the plan launches 1001 run(s), above the limit of 1000 (limits.maxLaunchesPerApply; the default is 1000); "
                   "rerun with --allow-launches 1001 if that is intended\n"
                   "  hint: fix the manifests or the flags above; nothing was changed\n")
 DELETE_REFUSAL = ("error: the plan is refused:\n"
-                  "  - the plan deletes 51 object(s), above the limit of 50 (limits.maxDeletesPerApply); "
+                  "  - the plan deletes 51 object(s), above the limit of 50 (limits.maxDeletesPerApply; the default is 50); "
                   "rerun with --allow-deletes 51 if that is intended\n"
                   "  hint: fix the manifests or the flags above; nothing was changed\n")
 
