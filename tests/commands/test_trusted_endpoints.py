@@ -253,3 +253,13 @@ def test_a_manifest_cannot_declare_its_own_trusted_endpoints(tmp_path, capsys, l
     assert code == 1
     assert "trustedEndpoints" in err
     assert listener.finish() == (0, b"")
+
+
+def test_validate_refuses_an_endpoint_with_user_info_at_its_line(tmp_path, capsys):
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "stack.yaml").write_text("apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {name: s}\n"
+                                      "spec:\n  endpoint: https://gcs.cn-north-4.myhuaweicloud.com@evil.example\n")
+    assert cli.main(["validate", str(stack)]) == 1
+    err = capsys.readouterr().err
+    assert "stack.yaml:5:13: error: 'endpoint' must be 'embedded', 'region' or an https:// URL without user info" in err
