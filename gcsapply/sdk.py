@@ -1,17 +1,20 @@
 """A drop-in for the official GCS Python SDK: ``GCSClient`` and ``CromwellClient``.
 
-Every method, parameter name and default of the SDK reference (``seed/000_...``) is here. Each
-call returns a ``requests.Response`` and raises ``requests.HTTPError`` for an error status
-(``response.raise_for_status()``), ``requests.ConnectionError``/``Timeout`` when no answer comes.
-List methods page through everything: the returned Response's JSON holds every item (status
-and headers of the last page). Auth (AK/SK signing or an IAM token) lives on the session.
+Imported as the SDK's examples do (``from gcs import GCSClient``, ``from cromwell import CromwellClient``),
+with every method, parameter name and default of the SDK reference (``seed/000_...``). Like the SDK, a
+thin ``requests`` client: one request per call (no retries, no rate limits), a ``requests.Response``
+back, ``requests.HTTPError`` for an error status, ``requests``' own exception at once for a bad URL or
+no answer, a 3xx returned as it came (never followed: credentials stay with the endpoint). List
+methods page through everything: the Response's JSON holds every item (status and headers of the
+last page). Auth (AK/SK signing or an IAM token) lives on the session.
 
 Endpoint: the ``endpoint=`` keyword, else ``GCSAPPLY_ENDPOINT``, else
 ``https://gcs.<region>.myhuaweicloud.com``. IAM tokens come from
 ``https://iam.<region>.myhuaweicloud.com/v3/auth/tokens``, or ``<endpoint>/v3/auth/tokens`` for
-a custom endpoint (the URL rules and the default region are :mod:`gcsapply.config`'s). The
-Cromwell and monitoring REST paths are not public in GCS; these use the gcsapply emulator's
-paths.
+a custom endpoint (the URL rules and the default region are :mod:`gcsapply.config`'s). GCS
+publishes no Cromwell or monitoring REST paths: ``CromwellClient`` uses the
+``/v1/{project_id}/executions-extend`` shape Huawei documents for its batch-computing service's
+WDL executions (inferred for GCS); the monitoring calls use the gcsapply emulator's paths.
 """
 
 from __future__ import annotations
@@ -64,12 +67,13 @@ class _Client:
         endpoint = self._session.endpoint if self._session else self._endpoint
         return f"{type(self).__name__}(endpoint={endpoint!r}, region={self.region!r}, auth={self._auth()!r})"
 
-    def set_user_auth_param(self, username, password, project_id, domain_name, region=DEFAULT_REGION,
+    def set_user_auth_param(self, username, password, project_id, domain_name=None, region=DEFAULT_REGION,
                             project_name=None):
-        """Username/password (IAM token) credentials; ``project_name`` defaults to ``region``."""
+        """IAM token credentials; ``domain_name`` (the account) defaults to ``username``, as for an
+        account's main user (the SDK's quick start); ``project_name`` defaults to ``region``."""
         endpoint, custom = self._resolve_endpoint(region)
         token_url = iam_url(endpoint_url=endpoint) if custom else iam_url(region=region)
-        auth = TokenAuth(token_url, username, password, domain_name, project_name=project_name or region,
+        auth = TokenAuth(token_url, username, password, domain_name or username, project_name=project_name or region,
                          project_id=project_id or None, verify=self._verify, timeout=self._timeout,
                          clock=self._clock)
         self._connect(endpoint, auth, region, project_id, project_name)
@@ -100,7 +104,8 @@ class _Client:
         self.close()
         reads, writes = self._limits
         self._session = GcsSession(endpoint, auth, reads_per_minute=reads, writes_per_minute=writes,
-                                   timeout=self._timeout, verify=self._verify, clock=self._clock)
+                                   timeout=self._timeout, verify=self._verify, clock=self._clock,
+                                   max_retries=0)  # one request per call, as the SDK sends
         self.region = region
         self.project_id = project_id
         self.project_name = project_name or region
@@ -108,8 +113,8 @@ class _Client:
     def _send(self, method, path, **kwargs) -> requests.Response:
         if self._session is None:
             raise ConfigError("no credentials set", hint="call set_aksk_auth_param(ak, sk, project_id) or "
-                                                         "set_user_auth_param(username, password, project_id, "
-                                                         "domain_name) first")
+                                                         "set_user_auth_param(username, password, project_id) "
+                                                         "first")
         try:
             response = self._session.send(method, path, **kwargs)
         except TransportError as exc:
@@ -117,25 +122,38 @@ class _Client:
             if isinstance(cause, requests.RequestException):
                 raise cause from None
             raise requests.ConnectionError(exc.message) from exc
-        except ApiError as exc:  # the IAM token request was refused
+        except ApiError as exc:  # no token: IAM refused the password, redirected, or sent none
             response = getattr(exc, "response", None)
             if response is None:
                 raise
-        response.raise_for_status()
+            if response.status_code < 400:  # a redirect, or a success without a token
+                raise requests.HTTPError(f"{exc.message} (HTTP {response.status_code} from {response.url})",
+                                         response=response) from None
+        response.raise_for_status()  # outside the except: the traceback shows requests' error alone
         return response
 
     def _list(self, path, items, key, merged, params=None) -> requests.Response:
-        """Page through a list; a Response whose JSON is ``merged(all_items)``."""
+        """Page through a list; a Response whose JSON is ``merged(all_items)`` (a 3xx as it came)."""
+        last, everything = self._collect(path, items, key, params)
+        return last if everything is None else _rebuild(last, merged(everything))
+
+    def _collect(self, path, items, key, params=None) -> tuple[requests.Response, list | None]:
+        """Every item of a paged list and the last page's Response; ``None`` items after a 3xx."""
         last: list[requests.Response] = []
 
         def fetch(query):
             response = self._send("GET", path, params=query)
             last[:] = [response]
+            if response.status_code >= 300:
+                raise _Redirected()
             return response.json()
 
-        everything = list(iterate_pages(fetch, items, key, params or {}, SDK_PAGE_SIZE,
-                                        total_key="total_num"))
-        return _rebuild(last[0], merged(everything))
+        try:
+            everything = list(iterate_pages(fetch, items, key, params or {}, SDK_PAGE_SIZE,
+                                            total_key="total_num"))
+        except _Redirected:
+            return last[0], None
+        return last[0], everything
 
 
 class GCSClient(_Client):
@@ -160,8 +178,10 @@ class GCSClient(_Client):
         return self._send("DELETE", f"/v1/workflows/{path_id(workflow_id)}")
 
     def update_workflow(self, workflow_id, file_obj=None, vendor=None, description=None):
-        """Fields left as None stay unchanged; ``file_obj`` replaces the template."""
-        resource = {k: v for k, v in (("vendor", vendor), ("description", description)) if v is not None}
+        """As the SDK reference's table says: a ``vendor`` left out is the service's default (the
+        tenant name, sent as ""), a ``description`` left out empties it; ``file_obj`` replaces
+        the template, which stays when it is left out."""
+        resource = {"vendor": vendor or "", "description": description or ""}
         filename = content = None
         if file_obj is not None:
             filename, content = _read_file(file_obj)
@@ -229,7 +249,15 @@ class GCSClient(_Client):
         return self._send("GET", f"/v1/tools/{path_id(tool_id)}")
 
     def get_tools(self):
-        return self._list("/v1/tools", flatten_tools, "guid", lambda items: {"tools": [{"tool": items}]})
+        """Every tool the project can use: its own (scope ``domain``, the REST default), then the public
+        catalogue, in the service's double nesting ``{"tools": [{"tool": [...]}]}``."""
+        found: list = []
+        for scope in ("domain", "public"):
+            last, tools = self._collect("/v1/tools", flatten_tools, "guid", {"scope": scope})
+            if tools is None:
+                return last
+            found += tools
+        return _rebuild(last, {"tools": [{"tool": found}]})
 
     # -- monitoring -----------------------------------------------------------------------
     def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
@@ -242,36 +270,43 @@ class GCSClient(_Client):
 
 
 class CromwellClient(_Client):
-    """The Cromwell client of the SDK reference, chapter 4 (emulator-defined paths)."""
+    """The Cromwell client of the SDK reference, chapter 4, at ``/v1/{project_id}/executions-extend``:
+    the shape Huawei documents for the WDL executions of its batch-computing service, whose
+    parameters are exactly this SDK's (reference §2.7; inferred for GCS, which publishes no
+    Cromwell paths). The two monitoring calls use the emulator's paths."""
 
     def create_execution(self, workflow_source_file="", workflow_inputs_file="", workflow_options_file="",
                          workflow_dependencies_path="", parameters={}):
-        """Submit a WDL run; local files are uploaded, a dependencies directory is zipped in memory."""
+        """Submit a WDL run (201 ``{id, message, status}``): ``parameters`` travels as the JSON
+        part ``parameters``, local files as the parts ``workflow_source``, ``workflow_inputs``,
+        ``workflow_options`` and ``workflow_depends`` (a dependencies directory is zipped in memory)."""
         files = cromwell_parts(
             dict(parameters),
             _read_file(workflow_source_file) if workflow_source_file else None,
             _read_file(workflow_inputs_file) if workflow_inputs_file else None,
             _read_file(workflow_options_file) if workflow_options_file else None,
             _dependencies(workflow_dependencies_path) if workflow_dependencies_path else None)
-        return self._send("POST", "/v1/cromwell/executions", files=files)
+        return self._send("POST", self._extend(), files=files)
 
     def delete_execution(self, execution_id):
-        return self._send("DELETE", f"/v1/cromwell/executions/{path_id(execution_id)}")
+        return self._send("DELETE", self._extend(execution_id))
 
     def get_execution(self, execution_id):
-        return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}")
+        return self._send("GET", self._extend(execution_id))
 
     def get_executions(self, name="", status="", workflow_name=""):
         filters = {"name": name or None, "status": status or None, "workflow_name": workflow_name or None}
-        return self._list("/v1/cromwell/executions", "executions", execution_guid,
+        return self._list(self._extend(), "executions", execution_guid,
                           lambda items: {"executions": items, "total_num": len(items)}, filters)
 
     def delete_executions(self, execution_ids=[]):
-        return self._send("POST", "/v1/cromwell/executions/batch-delete",
-                          json={"execution_ids": list(execution_ids)})
+        """Batch delete with ``clean_data`` false (the runs' data are kept); the Response's JSON
+        holds one ``{id, error}`` per id, ``error`` null for a run deleted."""
+        return self._send("DELETE", self._extend(),
+                          json={"clean_data": False, "execution_ids": list(execution_ids)})
 
     def stop_execution(self, execution_id):
-        return self._send("POST", f"/v1/cromwell/executions/{path_id(execution_id)}/abort")
+        return self._send("POST", self._extend(execution_id, "stop"))
 
     def get_finished_execution_resource_usage(self, execution_id, show_datapoints=False):
         return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
@@ -281,6 +316,18 @@ class CromwellClient(_Client):
         return self._send("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
                           params=usage_query(True, show_datapoints))
 
+    def _extend(self, execution_id=None, action=None) -> str:
+        """``/v1/<project>/executions-extend[/<id>[/<action>]]``, the project the credentials name."""
+        project_id = self.project_id or getattr(self._auth(), "token_project_id", None)
+        if not project_id:
+            raise ConfigError("no credentials with a project id set (Cromwell paths are "
+                              "/v1/{project_id}/executions-extend)",
+                              hint="call set_aksk_auth_param(ak, sk, project_id) or set_user_auth_param("
+                                   "username, password, project_id, domain_name) first")
+        path = f"/v1/{path_id(project_id)}/executions-extend"
+        if execution_id is not None:
+            path += f"/{path_id(execution_id)}"
+        return path + (f"/{action}" if action else "")
 
 def execution_body(name, workflow_id, sfs_pvc_name, cluster_id, priority, inputs_json, namespace, timeout,
                    description, email, sms, events, email_message, email_subject, email_display_name,
@@ -299,6 +346,10 @@ def execution_body(name, workflow_id, sfs_pvc_name, cluster_id, priority, inputs
     if cluster_id:
         body["cluster_id"] = cluster_id
     return body
+
+
+class _Redirected(Exception):
+    """A list page answered 3xx: the SDK returns that response as it came."""
 
 
 def _read_file(file_obj) -> tuple[str, bytes]:

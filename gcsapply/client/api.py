@@ -5,8 +5,10 @@ deduplicate by id, stop at a short page, and (executions) start over when ``tota
 between pages, so nothing is missed while others create or delete. Errors are ``ApiError``
 subclasses raised by the session; auth and retries live on the session, never here.
 
-The monitoring and Cromwell paths are not public in GCS: these use the emulator's paths
-(``/v1/executions/{id}/resource-usage``, ``/v1/cromwell/executions...``).
+Cromwell runs use ``/v1/{project_id}/executions-extend...``, the shape Huawei documents for the
+WDL executions of its batch-computing service (reference §2.7; GCS publishes no Cromwell paths,
+so this is inferred for GCS). The monitoring paths are not public in GCS: these use the
+emulator's (``/v1/executions/{id}/resource-usage``, ``/v1/cromwell/executions/{id}/resource-usage``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Callable, Iterator
 from urllib.parse import quote
 
 from gcsapply.client.session import GcsSession
+from gcsapply.errors import ConfigError
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 MAX_RELISTS = 5
+CROMWELL_PATH = "/v1/{project_id}/executions-extend"  # how ``calls`` counts the Cromwell operations
 DEFAULT_TIMEOUT_S = 30.0  # what a session without a timeout is taken to wait
 
 
@@ -163,42 +167,52 @@ class GcsApi:
         return self._json("GET", f"/v1/executions/{path_id(execution_id)}/resource-usage",
                           "GET /v1/executions/{id}/resource-usage", params=usage_query(running, show_datapoints))
 
-    # -- Cromwell (emulator-defined paths) ------------------------------------------------
+    # -- Cromwell: /v1/{project_id}/executions-extend (reference §2.7, inferred for GCS) ---
     def cromwell_submit(self, parameters: dict, *, workflow_source: tuple[str, bytes] | None = None,
                         workflow_inputs: tuple[str, bytes] | None = None,
                         workflow_options: tuple[str, bytes] | None = None,
-                        workflow_dependencies: tuple[str, bytes] | None = None) -> dict:
-        """Submit a WDL run: ``parameters`` (``env_name`` required) plus optional (filename, bytes) files.
-
-        Returns ``{id, status, message}``."""
+                        workflow_depends: tuple[str, bytes] | None = None) -> dict:
+        """Submit a WDL run: ``parameters`` (``env_name`` required) plus optional (filename, bytes)
+        file parts (``workflow_depends``: a zip). Returns ``{id, message, status}``."""
         files = cromwell_parts(parameters, workflow_source, workflow_inputs, workflow_options,
-                               workflow_dependencies)
-        return self._json("POST", "/v1/cromwell/executions", "POST /v1/cromwell/executions", files=files)
+                               workflow_depends)
+        return self._json("POST", self._extend(), f"POST {CROMWELL_PATH}", files=files)
 
     def cromwell_get(self, execution_id: str) -> dict:
-        return self._json("GET", f"/v1/cromwell/executions/{path_id(execution_id)}", "GET /v1/cromwell/executions/{id}")
+        """``{execution, metadata, status, enterprise_project}``."""
+        return self._json("GET", self._extend(execution_id), f"GET {CROMWELL_PATH}/{{id}}")
 
     def cromwell_list(self, name: str | None = None, status: str | None = None,
-                      workflow_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[dict]:
-        filters = {"name": name, "status": status, "workflow_name": workflow_name}
-        return self._pages("/v1/cromwell/executions", "executions", execution_guid, filters, page_size,
-                           total_key="total_num")
+                      workflow_name: str | None = None, workflow_id: str | None = None,
+                      page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[dict]:
+        """Runs, deduplicated by guid; ``name`` matches a part of the run's name."""
+        filters = {"name": name, "status": status, "workflow_name": workflow_name, "workflow_id": workflow_id}
+        path = self._extend()
+        return iterate_pages(lambda params: self._json("GET", path, f"GET {CROMWELL_PATH}", params=params),
+                             "executions", execution_guid, filters, page_size, total_key="total_num")
 
     def cromwell_stop(self, execution_id: str) -> dict:
-        return self._json("POST", f"/v1/cromwell/executions/{path_id(execution_id)}/abort",
-                          "POST /v1/cromwell/executions/{id}/abort")
+        """``{id, message, status}``; the status right after (``Aborting`` or ``Aborted``)."""
+        return self._json("POST", self._extend(execution_id, "stop"), f"POST {CROMWELL_PATH}/{{id}}/stop")
 
     def cromwell_delete(self, execution_id: str) -> None:
-        self._call("DELETE", f"/v1/cromwell/executions/{path_id(execution_id)}", "DELETE /v1/cromwell/executions/{id}")
+        self._call("DELETE", self._extend(execution_id), f"DELETE {CROMWELL_PATH}/{{id}}")
 
-    def cromwell_delete_many(self, execution_ids: list[str]) -> None:
-        self._call("POST", "/v1/cromwell/executions/batch-delete", "POST /v1/cromwell/executions/batch-delete",
-                   json={"execution_ids": list(execution_ids)})
+    def cromwell_delete_many(self, execution_ids: list[str], *, clean_data: bool = False) -> list[dict]:
+        """Batch delete; one ``{id, error}`` per id, ``error`` None for a run deleted."""
+        answer = self._json("DELETE", self._extend(), f"DELETE {CROMWELL_PATH}",
+                            json={"clean_data": bool(clean_data), "execution_ids": list(execution_ids)})
+        return list(answer.get("executions") or [])
 
     def cromwell_resource_usage(self, execution_id: str, *, running: bool, show_datapoints: bool = False) -> dict:
+        """Per-call metrics of a Cromwell run (an emulator-defined path, like all monitoring)."""
         return self._json("GET", f"/v1/cromwell/executions/{path_id(execution_id)}/resource-usage",
                           "GET /v1/cromwell/executions/{id}/resource-usage",
                           params=usage_query(running, show_datapoints))
+
+    def _extend(self, *segments: str) -> str:
+        """``/v1/<project>/executions-extend[/<id>[/stop]]`` for the session's project."""
+        return cromwell_path(session_project_id(self.session), *segments)
 
     # -- plumbing -------------------------------------------------------------------------
     def _call(self, method: str, path: str, operation: str, **kwargs):
@@ -291,10 +305,31 @@ def workflow_parts(resource: dict | None, filename: str | None, content: bytes |
     return files
 
 
-def cromwell_parts(parameters: dict, source, inputs, options, dependencies) -> dict:
+def cromwell_path(project_id: str, *segments: str) -> str:
+    """``/v1/{project_id}/executions-extend`` and below; the project and each id one segment.
+    Only the literal ``stop`` may follow an id."""
+    tail = "".join(f"/{segment if segment == 'stop' else path_id(segment)}" for segment in segments)
+    return f"/v1/{path_id(project_id)}/executions-extend{tail}"
+
+
+def session_project_id(session) -> str:
+    """The project a session's credentials act in: the AK/SK's ``project_id``, a token's
+    configured project or the project its token names once fetched. ConfigError without one."""
+    auth = getattr(session, "auth", None)
+    project_id = getattr(auth, "project_id", None) or getattr(auth, "token_project_id", None)
+    if not project_id:
+        raise ConfigError("Cromwell calls need a project id: the path is /v1/{project_id}/executions-extend",
+                          hint="give the credentials a project id (spec.projectId or HW_PROJECT_ID)")
+    return project_id
+
+
+def cromwell_parts(parameters: dict, source, inputs, options, depends) -> dict:
+    """The multipart parts of a Cromwell submit: ``parameters`` (a JSON string) and the optional
+    (filename, bytes) files ``workflow_source``, ``workflow_inputs``, ``workflow_options`` and
+    ``workflow_depends`` (a zip)."""
     files: dict = {"parameters": (None, json.dumps(parameters, ensure_ascii=False), "application/json")}
     for name, value in (("workflow_source", source), ("workflow_inputs", inputs),
-                        ("workflow_options", options), ("workflow_dependencies", dependencies)):
+                        ("workflow_options", options), ("workflow_depends", depends)):
         if value is not None:
             filename, data = value
             files[name] = (filename, data, "application/octet-stream")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
+from typing import Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -21,18 +22,25 @@ from gcsapply.errors import ApiError, ServerError, TransportError, api_error_cla
 log = logging.getLogger("gcsapply.client")
 
 # Headers the HTTP stack adds or may rewrite in transit (requests' defaults, hop-by-hop and
-# framing headers). huaweicloudsdkcore signs the headers of its own request object, before its
-# HTTP library adds these, so they are not signed here either.
+# framing headers). huaweicloudsdkcore's Signer signs the headers of its own request object,
+# before its HTTP library adds these, so they are neither signed nor rewritten here. (Huawei's
+# full client does put its own User-Agent on that object and signs it; the reference's vectors,
+# made with the Signer alone, sign none of these.)
 TRANSPORT_HEADERS = ("Accept", "Accept-Encoding", "Connection", "Content-Length",
                      "Transfer-Encoding", "User-Agent", "Authorization")
+_TRANSPORT = {name.lower() for name in TRANSPORT_HEADERS}
 
 
 class AkSkAuth(requests.auth.AuthBase):
     """SDK-HMAC-SHA256 signing, byte-compatible with ``huaweicloudsdkcore`` ``BasicCredentials``.
 
-    Adds ``X-Project-Id`` (and ``X-Security-Token`` for temporary credentials), ``Host``,
-    ``X-Sdk-Date`` unless the request already has one, ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD``
-    for a non-JSON body, and signs every header whose name has no ``_``."""
+    Does what Huawei's signer does to its request, in its order: a text body becomes its UTF-8
+    bytes; ``X-Project-Id`` (and ``X-Security-Token`` for temporary credentials) are set;
+    ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` is added for a non-JSON ``Content-Type``;
+    ``X-Sdk-Date`` is added unless the request already has one (ValueError if that one is not
+    ``YYYYMMDDTHHMMSSZ``); ``Host`` is added unless the caller set one; every header whose name
+    has no ``_`` is signed, and every header value is trimmed and sent as UTF-8. The headers the
+    HTTP stack adds (``TRANSPORT_HEADERS``) are neither signed nor rewritten."""
 
     def __init__(self, ak: str, sk: str, project_id: str | None, security_token: str | None = None,
                  *, clock=None):
@@ -50,23 +58,29 @@ class AkSkAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         url = urlsplit(request.url)
         headers = request.headers
+        body = _bytes_body(request)
         if self.project_id:
             headers["X-Project-Id"] = self.project_id
         if self._security_token:
             headers["X-Security-Token"] = self._security_token
-        headers["Host"] = url.netloc.rpartition("@")[2]
-        if not headers.get(signing.HEADER_DATE):
-            headers[signing.HEADER_DATE] = signing.format_sdk_date(self._clock.now())
-        if signing.is_unsigned_content_type(headers.get("Content-Type")):
+        if signing.is_unsigned_content_type(_exactly_named(headers, signing.HEADER_CONTENT_TYPE)):
             headers[signing.HEADER_CONTENT_SHA256] = signing.UNSIGNED_PAYLOAD
+        if signing.HEADER_DATE not in headers:
+            headers[signing.HEADER_DATE] = signing.format_sdk_date(self._clock.now())
+        sdk_date = signing.signing_date(signing.header_text(headers[signing.HEADER_DATE]))
+        if "Host" not in headers:
+            headers["Host"] = url.netloc.rpartition("@")[2]
         signed = signing.signed_header_names(headers.keys(), exclude=TRANSPORT_HEADERS)
-        body = request.body if isinstance(request.body, (bytes, str)) or request.body is None else None
+        texts = {name: signing.header_text(value).strip() for name, value in headers.items()
+                 if name.lower() not in _TRANSPORT}
+        for name, text in texts.items():
+            headers[name] = signing.wire_header_value(text)
         if body is None and request.body is not None and not headers.get(signing.HEADER_CONTENT_SHA256):
             raise ValueError("cannot sign a streamed body without X-Sdk-Content-Sha256")
         canonical = signing.canonical_request(
-            request.method, url.path or "/", signing.parse_query_string(url.query), headers, signed,
-            signing.request_payload_hash(headers, body, signed))
-        signature = signing.sign(self._sk, signing.string_to_sign(canonical, headers[signing.HEADER_DATE]))
+            request.method, url.path or "/", signing.parse_query_string(url.query), texts, signed,
+            signing.request_payload_hash(headers, body if body is not None else request.body, signed))
+        signature = signing.sign(self._sk, signing.string_to_sign(canonical, sdk_date))
         headers["Authorization"] = signing.build_authorization(self.ak, signed, signature)
         return request
 
@@ -196,3 +210,22 @@ def _token_project_id(response: requests.Response) -> str | None:
         return response.json()["token"]["project"]["id"]
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _bytes_body(request: requests.PreparedRequest) -> bytes | None:
+    """The body as the bytes that will be sent, a text body turned into UTF-8 first (as Huawei's
+    signer does; ``http.client`` would send text as latin-1); None for a streamed body."""
+    body = request.body
+    if isinstance(body, str):
+        request.body = body.encode("utf-8")
+        request.prepare_content_length(request.body)
+    elif isinstance(body, (bytearray, memoryview)):
+        request.body = bytes(body)
+    return request.body if isinstance(request.body, bytes) or request.body is None else None
+
+
+def _exactly_named(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of the header spelt exactly ``name`` (Huawei's signer looks ``Content-Type`` up
+    in a plain dict, so ``content-type: text/plain`` gets no ``UNSIGNED-PAYLOAD``)."""
+    value = next((value for key, value in headers.items() if key == name), None)
+    return None if value is None else signing.header_text(value)

@@ -44,7 +44,7 @@ SECRET_FIELDS = frozenset({"password", "sk", "ak", "secret", "secret_key", "acce
 # Path segments that are literal words; any other segment is an id (``{id}``) in ``calls``.
 PATH_WORDS = frozenset({"v1", "v3", "environments", "workflows", "executions", "executions_iter",
                         "tools", "archive", "inputs", "outputs", "events", "validate", "cromwell",
-                        "abort", "batch-delete", "resource-usage", "auth", "tokens", "_emulator",
+                        "executions-extend", "stop", "resource-usage", "auth", "tokens", "_emulator",
                         "reset", "faults", "stats", "clock", "seed"})
 _HINTS = {
     401: "check the credentials (HW_ACCESS_KEY/HW_SECRET_KEY or HW_USER_NAME/HW_USER_PASSWORD/"
@@ -221,9 +221,16 @@ def parse_retry_after(value: str | None, now: float | None) -> float | None:
 
 def path_template(method: str, path: str) -> str:
     """``"GET /v1/executions/{id}"``: ids replaced so ``calls`` counts per operation."""
-    path = path.split("?", 1)[0]
-    segments = [seg if (seg in PATH_WORDS or not seg) else "{id}" for seg in path.split("/")]
-    return f"{method.upper()} {'/'.join(segments)}"
+    segments = path.split("?", 1)[0].split("/")
+    shown = []
+    for index, segment in enumerate(segments):
+        if segment in PATH_WORDS or not segment:
+            shown.append(segment)
+        elif segments[index + 1:index + 2] == ["executions-extend"]:  # /v1/{project_id}/executions-extend
+            shown.append("{project_id}")
+        else:
+            shown.append("{id}")
+    return f"{method.upper()} {'/'.join(shown)}"
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Calls run one after another, each ``job_seconds``, after ``pending_seconds`` as ``Submitted``.
 The run fails on its last call when the WDL holds a line ``exit N`` (N >= 1) -- the same rule
-as the GCS stdout model. Abort: ``Aborting`` until the running call ends, then ``Aborted``.
+as the GCS stdout model. Stop (Cromwell's abort): ``Aborting`` until the running call ends,
+then ``Aborted``; a run stopped while still ``Submitted`` is ``Aborted`` at once.
 """
 
 from __future__ import annotations

@@ -125,6 +125,9 @@ class BadEnvironment(EmulatorError):
 class PublicReadOnly(EmulatorError):
     status, error_code, message = 403, "GCS.4030001", "Public resources can only be changed by GCS"
 
+class ProjectMismatch(EmulatorError):
+    status, error_code, message = 403, "GCS.4030002", "The project in the path is not the caller's project"
+
 class EnvironmentNotFound(EmulatorError):
     status, error_code, message = 404, "GCS.4040001", "Environment not found"
 

@@ -1,5 +1,7 @@
 """ONE routing table: every path the emulator answers, longest path template first (as moto
-matches REST routes). Paths beyond the public reference are emulator-defined: the Cromwell and
+matches REST routes). Paths beyond the public reference: the Cromwell paths
+(``/v1/{project_id}/executions-extend...``, the shape Huawei documents for WDL executions of its
+batch-computing service, inferred for GCS: reference §2.7), and emulator-defined ones: the
 monitoring paths (not public in GCS), the IAM token endpoint (IAM's own path, on the same
 server) and the control API under ``/_emulator``.
 """
@@ -44,10 +46,12 @@ _TABLE = (
     Route("GET", "/v1/executions/{execution_id}/resource-usage", mon.get_resource_usage),
     Route("GET", "/v1/cromwell/executions/{execution_id}/resource-usage",
           mon.get_cromwell_resource_usage),
-    Route("POST", "/v1/cromwell/executions/{execution_id}/abort", crw.abort_execution),
-    Route("GET", "/v1/cromwell/executions/{execution_id}", crw.get_execution),
-    Route("DELETE", "/v1/cromwell/executions/{execution_id}", crw.delete_execution),
-    Route("POST", "/v1/cromwell/executions/batch-delete", crw.delete_executions),
+    Route("POST", "/v1/{project_id}/executions-extend/{execution_id}/stop", crw.stop_execution),
+    Route("GET", "/v1/{project_id}/executions-extend/{execution_id}", crw.get_execution),
+    Route("DELETE", "/v1/{project_id}/executions-extend/{execution_id}", crw.delete_execution),
+    Route("POST", "/v1/{project_id}/executions-extend", crw.submit_execution),
+    Route("GET", "/v1/{project_id}/executions-extend", crw.list_executions),
+    Route("DELETE", "/v1/{project_id}/executions-extend", crw.delete_executions),
     Route("GET", "/v1/executions/{execution_id}/outputs", exe.get_execution_outputs),
     Route("GET", "/v1/executions/{execution_id}/inputs", exe.get_execution_inputs),
     Route("GET", "/v1/executions/{execution_id}/events", exe.get_execution_events),
@@ -62,8 +66,6 @@ _TABLE = (
     Route("GET", "/v1/workflows/{workflow_id}", wf.get_workflow),
     Route("PUT", "/v1/workflows/{workflow_id}", wf.update_workflow),
     Route("DELETE", "/v1/workflows/{workflow_id}", wf.delete_workflow),
-    Route("POST", "/v1/cromwell/executions", crw.submit_execution),
-    Route("GET", "/v1/cromwell/executions", crw.list_executions),
     Route("POST", "/v1/workflows/validate", wf.validate_workflow),
     Route("GET", "/v1/tools/{tool_id}", tool.get_tool),
     Route("PUT", "/v1/tools/{tool_id}", tool.update_tool),

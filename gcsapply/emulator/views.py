@@ -1,6 +1,7 @@
 """Every JSON shape the emulator answers with, rendered from what the backend returns:
 executions (``{execution, object, status, enterprise_project}``), their inputs and outputs,
-workflows, tools, environments and Cromwell runs. Nothing here reads the store or the clock."""
+workflows, tools, environments, Cromwell runs and their batch delete. Nothing here reads the
+store or the clock."""
 
 from __future__ import annotations
 
@@ -233,7 +234,7 @@ def cromwell_view(row: dict, now: float) -> dict:
             "workflow_name": row["workflow_name"], "wdl_name": doc.get("wdl_name", ""),
             "workflow_id": doc.get("workflow_id") or "",
             "inputs_json": json.dumps(doc.get("inputs") or {}, sort_keys=True), "outputs_json": "{}",
-            "image": "", "time_duration": duration, "target": "cce",
+            "image": "", "time_duration": duration, "target": "cromwell", "cromwell_type": "cce",
             "create_at": iso(row["created_at"]), "update_at": iso(snap.finished_at or snap.started_at
                                                                   or row["created_at"]),
             "task_status": task_status, "engine_deployment": f"cromwell-{doc['env_name']}",
@@ -244,6 +245,14 @@ def cromwell_view(row: dict, now: float) -> dict:
         "status": task_status,
         "enterprise_project": {"id": doc.get("enterprise_project_id", "0"), "name": "default"},
     }
+
+
+def cromwell_deleted_view(results) -> dict:
+    """A batch delete's answer: ``{"executions": [{"id", "error"}]}``, ``error`` null for a run
+    deleted, else ``{"error_code", "error_msg"}`` of what kept it."""
+    return {"executions": [{"id": run_id, "error": None if error is None else
+                            {"error_code": error.error_code, "error_msg": error.error_msg}}
+                           for run_id, error in results]}
 
 
 def _outputs_json(outputs: dict | None) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from gcsapply.client.api import iterate_pages
+from gcsapply.emulator import EMBEDDED_PROJECT_ID
 from gcsapply.errors import BadRequestError, ConflictError, NotFoundError
 
 TEMPLATE = b"""\
@@ -180,21 +184,81 @@ def test_tools_are_flattened_from_the_double_nesting_and_written(emulator_api):
     assert list(emulator_api.list_tools(name="mytool")) == []
 
 
-def test_cromwell_runs_are_submitted_listed_stopped_and_deleted(emulator, emulator_api):
+def test_cromwell_runs_are_submitted_read_stopped_and_deleted_at_the_executions_extend_paths(
+        emulator, emulator_api):
     answer = emulator_api.cromwell_submit({"env_name": "cromwell-env"}, workflow_source=("hello.wdl", WDL),
-                                          workflow_inputs=("inputs.json", b'{"hello_wdl.x": 1}'))
+                                          workflow_inputs=("inputs.json", b'{"hello_wdl.x": 1}'),
+                                          workflow_depends=("deps.zip", _zip({"lib/a.wdl": "version 1.0\n"})))
     run = answer["id"]
-    assert answer["status"] == "Submitted"
-    assert emulator_api.cromwell_get(run)["execution"]["workflow_name"] == "hello_wdl"
-    assert [r["execution"]["guid"] for r in emulator_api.cromwell_list(workflow_name="hello_wdl")] == [run]
+    assert answer == {"id": run, "message": "the workflow was submitted to Cromwell", "status": "Submitted"}
+    view = emulator_api.cromwell_get(run)
+    assert view["execution"]["workflow_name"] == "hello_wdl"
+    assert view["metadata"]["inputs"] == {"hello_wdl.x": 1}
     emulator.clock.advance(2)
-    assert emulator_api.cromwell_stop(run)["id"] == run
+    assert emulator_api.cromwell_stop(run) == {"id": run, "message": "stop requested", "status": "Aborting"}
     assert isinstance(emulator_api.cromwell_resource_usage(run, running=True), dict)
     emulator_api.cromwell_delete(run)
-    second = emulator_api.cromwell_submit({"env_name": "cromwell-env", "workflow_source": WDL.decode()})["id"]
-    third = emulator_api.cromwell_submit({"env_name": "cromwell-env", "workflow_source": WDL.decode()})["id"]
-    emulator_api.cromwell_delete_many([second, third])
+    with pytest.raises(NotFoundError) as caught:
+        emulator_api.cromwell_get(run)
+    assert caught.value.error_code == "GCS.4040005"
+    assert caught.value.operation == f"GET /v1/{EMBEDDED_PROJECT_ID}/executions-extend/{run}"
+    calls = emulator_api.session.calls
+    assert {key: calls[key] for key in calls if "executions-extend" in key} == {
+        "POST /v1/{project_id}/executions-extend": 1, "GET /v1/{project_id}/executions-extend/{id}": 2,
+        "POST /v1/{project_id}/executions-extend/{id}/stop": 1,
+        "DELETE /v1/{project_id}/executions-extend/{id}": 1}
+    assert emulator.stats()["POST /v1/{project_id}/executions-extend/{execution_id}/stop"] == 1
+
+
+def test_cromwell_runs_are_listed_by_filter_in_pages_and_deleted_in_a_batch(emulator_api):
+    workflow_id = _workflow(emulator_api)
+    by_id = emulator_api.cromwell_submit({"env_name": "cromwell-env", "workflow_id": workflow_id})["id"]
+    runs = [emulator_api.cromwell_submit({"env_name": "cromwell-env", "workflow_source": WDL.decode()})["id"]
+            for _ in range(4)]
+    emulator_api.session.calls.clear()
+    listed = [r["execution"]["guid"] for r in emulator_api.cromwell_list(page_size=2)]
+    assert sorted(listed) == sorted(runs + [by_id])
+    assert emulator_api.session.calls["GET /v1/{project_id}/executions-extend"] == 3  # 2 + 2 + 1
+    assert [r["execution"]["guid"] for r in emulator_api.cromwell_list(workflow_id=workflow_id)] == [by_id]
+    assert [r["execution"]["guid"] for r in emulator_api.cromwell_list(workflow_name="hello-wf")] == [by_id]
+    assert len(list(emulator_api.cromwell_list(name="hello-wdl", status="Submitted"))) == 4
+    missing = "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    assert emulator_api.cromwell_delete_many([by_id, missing], clean_data=True) == [
+        {"id": by_id, "error": None},
+        {"id": missing, "error": {"error_code": "GCS.4040005",
+                                  "error_msg": f"Cromwell execution not found: no Cromwell execution {missing}"}}]
+    assert emulator_api.cromwell_delete_many(runs) == [{"id": r, "error": None} for r in runs]
     assert list(emulator_api.cromwell_list()) == []
+    with pytest.raises(BadRequestError) as caught:
+        emulator_api.cromwell_delete_many([])
+    assert caught.value.error_code == "GCS.4003111"
+    assert caught.value.operation == f"DELETE /v1/{EMBEDDED_PROJECT_ID}/executions-extend"
+
+
+def test_cromwell_paths_carry_the_project_of_the_credentials_as_one_segment():
+    from gcsapply.client.api import cromwell_path
+    assert cromwell_path("p1") == "/v1/p1/executions-extend"
+    assert cromwell_path("p1", "run/../x?y", "stop") == "/v1/p1/executions-extend/run%2F..%2Fx%3Fy/stop"
+    with pytest.raises(ValueError):
+        cromwell_path("p1", "..")
+
+
+def test_a_cromwell_call_without_a_project_id_is_refused_before_sending(emulator):
+    from gcsapply.client.api import GcsApi
+    from gcsapply.client.session import GcsSession
+    from gcsapply.errors import ConfigError
+    api = GcsApi(GcsSession(emulator.url, None))
+    with pytest.raises(ConfigError, match="Cromwell calls need a project id"):
+        api.cromwell_get("run")
+    assert emulator.stats() == {}
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
 
 
 def test_calls_are_counted_per_operation_template(emulator_api):

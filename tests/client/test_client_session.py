@@ -158,8 +158,9 @@ def test_requests_are_signed_so_the_server_side_verifier_accepts_them(scripted_s
 def test_calls_are_counted_per_operation_with_ids_replaced():
     assert path_template("get", "/v1/executions/e19d3faf-9f04/events") == "GET /v1/executions/{id}/events"
     assert path_template("POST", "/v1/workflows/validate") == "POST /v1/workflows/validate"
-    assert path_template("POST", "/v1/cromwell/executions/batch-delete") == "POST /v1/cromwell/executions/batch-delete"
-    assert path_template("POST", "/v1/cromwell/executions/abc/abort") == "POST /v1/cromwell/executions/{id}/abort"
+    assert path_template("DELETE", "/v1/0e5c5d3b/executions-extend") == "DELETE /v1/{project_id}/executions-extend"
+    assert path_template("POST", "/v1/0e5c5d3b/executions-extend/abc/stop") == "POST /v1/{project_id}/executions-extend/{id}/stop"
+    assert path_template("GET", "/v1/cromwell/executions/abc/resource-usage") == "GET /v1/cromwell/executions/{id}/resource-usage"
 
 
 def test_writes_wait_for_tokens_from_their_own_bucket(scripted_server):

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from emulator_helpers import SIMPLE, Gcs, assert_error
 
+from gcsapply.emulator import EMBEDDED_PROJECT_ID
+
 
 @pytest.fixture
 def workflow(gcs):
@@ -17,7 +19,7 @@ def workflow(gcs):
 
 
 @pytest.mark.parametrize("path", ["/v1/executions", "/v1/workflows", "/v1/tools",
-                                  "/v1/environments", "/v1/cromwell/executions"])
+                                  "/v1/environments", f"/v1/{EMBEDDED_PROJECT_ID}/executions-extend"])
 def test_an_offset_beyond_64_bits_is_a_paging_error_on_every_list(gcs, path):
     for params in ({"offset": "9" * 30, "limit": "10"}, {"offset": "9" * 30}):
         assert_error(gcs.get(path, params=params), 400, "GCS.4003007")

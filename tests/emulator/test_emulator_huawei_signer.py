@@ -30,7 +30,7 @@ JSON_TYPES = ("application/json", "application/json;charset=UTF-8", "application
 BODYLESS_TYPES = (None, "application/json", "text/plain", "application/octet-stream",
                   "multipart/form-data; boundary=unused")
 LIST_PATHS = ("/v1/tools", "/v1/workflows", "/v1/executions", "/v1/environments",
-              "/v1/cromwell/executions")
+              f"/v1/{EMBEDDED_PROJECT_ID}/executions-extend")
 
 
 class HuaweiSigned:

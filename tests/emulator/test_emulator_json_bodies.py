@@ -10,6 +10,7 @@ import json
 import pytest
 from emulator_helpers import SIMPLE, assert_error
 
+from gcsapply.emulator import EMBEDDED_PROJECT_ID
 from gcsapply.emulator.errors import BadBody, BadField
 from gcsapply.emulator.routes import ROUTES
 from gcsapply.emulator.wire import decode_json
@@ -37,15 +38,17 @@ MALFORMED = [
     (b"[" * 100_000, "GCS.4003015", f"{BAD_BODY}the body nests arrays or objects deeper than 64 levels"),
 ]
 # POST and PUT routes that read no body, or read multipart (tested apart below)
-NO_JSON_BODY = {"POST /_emulator/reset", "POST /v1/cromwell/executions/{execution_id}/abort",
-                "POST /v1/workflows", "PUT /v1/workflows/{workflow_id}"}
-JSON_ROUTES = sorted(r.key for r in ROUTES if r.method in ("POST", "PUT") and r.key not in NO_JSON_BODY)
+NO_JSON_BODY = {"POST /_emulator/reset", "POST /v1/{project_id}/executions-extend/{execution_id}/stop",
+                "POST /v1/{project_id}/executions-extend", "POST /v1/workflows", "PUT /v1/workflows/{workflow_id}"}
+# and the one DELETE that reads a JSON body: the Cromwell batch delete
+JSON_ROUTES = sorted([r.key for r in ROUTES if r.method in ("POST", "PUT") and r.key not in NO_JSON_BODY]
+                     + ["DELETE /v1/{project_id}/executions-extend"])
 
 
 def test_the_json_routes_are_the_ones_expected():
     assert JSON_ROUTES == [
+        "DELETE /v1/{project_id}/executions-extend",
         "POST /_emulator/clock", "POST /_emulator/faults", "POST /_emulator/seed",
-        "POST /v1/cromwell/executions", "POST /v1/cromwell/executions/batch-delete",
         "POST /v1/environments", "POST /v1/executions", "POST /v1/executions_iter",
         "POST /v1/tools", "POST /v1/workflows/validate", "POST /v3/auth/tokens",
         "PUT /_emulator/faults", "PUT /v1/executions/{execution_id}", "PUT /v1/tools/{tool_id}"]
@@ -57,7 +60,7 @@ def ids(gcs) -> dict[str, str]:
     tool = gcs.post("/v1/tools", json={"name": "mytool", "version": "1.0"})
     assert tool.status_code == 201, tool.text
     return {"execution_id": gcs.launch(gcs.workflow("hello", SIMPLE), "run-1"),
-            "tool_id": tool.json()["id"]}
+            "tool_id": tool.json()["id"], "project_id": EMBEDDED_PROJECT_ID}
 
 
 @pytest.mark.parametrize("route", JSON_ROUTES)
@@ -117,10 +120,10 @@ def test_a_lone_surrogate_in_an_execution_name_or_label_is_refused_and_nothing_r
 def test_json_parts_of_a_cromwell_submission_are_read_like_any_json_body(gcs, part, content, message):
     files = {"parameters": (None, b'{"env_name": "cromwell-env"}'),
              "workflow_source": ("hello.wdl", b"workflow hello { call say }"), part: (None, content)}
-    response = gcs.post("/v1/cromwell/executions", files=files)
+    response = gcs.post(f"/v1/{EMBEDDED_PROJECT_ID}/executions-extend", files=files)
     assert response.status_code == 400, response.text
     assert response.json()["error_msg"] == message
-    assert gcs.get("/v1/cromwell/executions").json()["total_num"] == 0
+    assert gcs.get(f"/v1/{EMBEDDED_PROJECT_ID}/executions-extend").json()["total_num"] == 0
 
 
 def test_nesting_is_read_to_64_levels_and_refused_beyond():

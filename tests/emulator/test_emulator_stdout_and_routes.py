@@ -44,8 +44,8 @@ def test_the_routes_table_lists_the_longest_templates_first():
 def test_a_literal_segment_and_a_parameter_never_shadow_each_other():
     assert match_route("POST", "/v1/workflows/validate")[0].template == "/v1/workflows/validate"
     assert match_route("GET", "/v1/workflows/validate")[1] == {"workflow_id": "validate"}
-    assert match_route("POST", "/v1/cromwell/executions/batch-delete")[0].template.endswith(
-        "batch-delete")
+    assert match_route("DELETE", "/v1/p1/executions-extend")[0].template == "/v1/{project_id}/executions-extend"
+    assert match_route("POST", "/v1/p1/executions-extend/x/stop")[1] == {"project_id": "p1", "execution_id": "x"}
 
 
 def test_every_error_has_a_status_a_code_and_a_message():

@@ -11,6 +11,7 @@ import requests
 
 from gcsapply.clock import ManualClock
 from gcsapply.emulator import EMBEDDED_DOMAIN, EMBEDDED_PASSWORD, EMBEDDED_PROJECT_ID, EMBEDDED_USER
+from gcsapply.errors import ConfigError
 from gcsapply.sdk import CromwellClient, GCSClient
 
 WDL = """\
@@ -43,14 +44,15 @@ def test_a_cromwell_run_is_submitted_from_local_files_listed_monitored_and_delet
         workflow_dependencies_path=str(wdl_files / "deps"), parameters={"env_name": "cromwell-env"})
     assert response.status_code == 201
     answer = response.json()
-    assert set(answer) == {"id", "status", "message"} and answer["status"] == "Submitted"
+    assert answer == {"id": answer["id"], "message": "the workflow was submitted to Cromwell", "status": "Submitted"}
     run = answer["id"]
+    assert response.request.url == f"{emulator.url}/v1/{EMBEDDED_PROJECT_ID}/executions-extend"
     view = cromwell_client.get_execution(run).json()
     assert view["execution"]["workflow_name"] == "hello_wdl"
     assert view["metadata"]["inputs"] == {"hello_wdl.sample": "NA1"}
     assert [r["execution"]["guid"] for r in cromwell_client.get_executions(workflow_name="hello_wdl")
             .json()["executions"]] == [run]
-    assert cromwell_client.get_executions(name="no-such-run").json()["executions"] == []
+    assert cromwell_client.get_executions(name="no-such-run").json() == {"executions": [], "total_num": 0}
     emulator.clock.advance(2)
     assert cromwell_client.get_executions(status="Running").json()["total_num"] == 1
     assert isinstance(cromwell_client.get_running_execution_resource_usage(run).json(), dict)
@@ -58,7 +60,13 @@ def test_a_cromwell_run_is_submitted_from_local_files_listed_monitored_and_delet
     assert cromwell_client.get_execution(run).json()["execution"]["status"] == "Succeeded"
     finished = cromwell_client.get_finished_execution_resource_usage(run, show_datapoints=True).json()
     assert set(finished) == {"align", "sort"}
-    assert cromwell_client.delete_execution(run).status_code == 204
+    deleted = cromwell_client.delete_execution(run)
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert emulator.stats() == {
+        "POST /v1/{project_id}/executions-extend": 1, "GET /v1/{project_id}/executions-extend/{execution_id}": 2,
+        "GET /v1/{project_id}/executions-extend": 3,
+        "GET /v1/cromwell/executions/{execution_id}/resource-usage": 2,
+        "DELETE /v1/{project_id}/executions-extend/{execution_id}": 1}
 
 
 def test_a_dependencies_directory_is_zipped_in_memory(wdl_files):
@@ -68,14 +76,30 @@ def test_a_dependencies_directory_is_zipped_in_memory(wdl_files):
     assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["lib/tasks.wdl"]
 
 
+def test_dependencies_travel_as_the_workflow_depends_part_which_must_be_a_zip(cromwell_client, wdl_files):
+    (wdl_files / "deps.txt").write_text("not a zip")
+    with pytest.raises(requests.HTTPError) as caught:
+        cromwell_client.create_execution(workflow_source_file=str(wdl_files / "hello.wdl"),
+                                         workflow_dependencies_path=str(wdl_files / "deps.txt"),
+                                         parameters={"env_name": "cromwell-env"})
+    assert caught.value.response.status_code == 400
+    assert caught.value.response.json()["error_msg"] == (
+        "Field value invalid: the 'workflow_depends' part (deps.txt) is not a zip archive")
+
+
 def test_a_cromwell_run_is_stopped_and_runs_are_deleted_in_a_batch(emulator, cromwell_client):
     first = cromwell_client.create_execution(parameters={"env_name": "cromwell-env", "workflow_source": WDL})
     second = cromwell_client.create_execution(parameters={"env_name": "cromwell-env", "workflow_source": WDL})
     first_id, second_id = first.json()["id"], second.json()["id"]
     emulator.clock.advance(2)
-    stopped = cromwell_client.stop_execution(first_id).json()
-    assert stopped["id"] == first_id and stopped["status"] in ("Aborting", "Aborted")
-    assert cromwell_client.delete_executions(execution_ids=[first_id, second_id]).status_code == 204
+    stopped = cromwell_client.stop_execution(first_id)
+    assert stopped.status_code == 200
+    assert stopped.json() == {"id": first_id, "message": "stop requested", "status": "Aborting"}
+    assert stopped.request.url.endswith(f"/v1/{EMBEDDED_PROJECT_ID}/executions-extend/{first_id}/stop")
+    deleted = cromwell_client.delete_executions(execution_ids=[first_id, second_id])
+    assert deleted.status_code == 200
+    assert deleted.json() == {"executions": [{"id": first_id, "error": None}, {"id": second_id, "error": None}]}
+    assert json.loads(deleted.request.body) == {"clean_data": False, "execution_ids": [first_id, second_id]}
     assert cromwell_client.get_executions().json()["executions"] == []
     with pytest.raises(requests.HTTPError) as caught:
         cromwell_client.get_execution(first_id)
@@ -86,7 +110,19 @@ def test_a_cromwell_submit_without_an_environment_raises_http_error(cromwell_cli
     with pytest.raises(requests.HTTPError) as caught:
         cromwell_client.create_execution(parameters={"workflow_source": WDL})
     assert caught.value.response.status_code == 400
-    assert caught.value.response.json()["error_code"].startswith("GCS.")
+    assert caught.value.response.json()["error_code"] == "GCS.4003111"
+
+
+def test_a_cromwell_client_without_credentials_says_to_set_them_first():
+    with pytest.raises(ConfigError) as caught:
+        CromwellClient(endpoint="http://127.0.0.1:9").get_executions()
+    assert "set_aksk_auth_param(ak, sk, project_id)" in caught.value.hint
+
+
+def test_a_token_cromwell_client_acts_in_its_project(emulator, cromwell_client):
+    run = cromwell_client.create_execution(parameters={"env_name": "cromwell-env", "workflow_source": WDL})
+    client = _token_client(emulator, cls=CromwellClient)
+    assert [r["execution"]["guid"] for r in client.get_executions().json()["executions"]] == [run.json()["id"]]
 
 
 def _token_client(emulator, password=EMBEDDED_PASSWORD, cls=GCSClient):

@@ -8,7 +8,9 @@ import pytest
 import requests
 
 from gcsapply import sdk
+from gcsapply.client.api import flatten_tools
 from gcsapply.clock import ManualClock
+from gcsapply.emulator.credentials import EMBEDDED_DOMAIN
 from gcsapply.sdk import GCSClient
 
 TEMPLATE = b"""\
@@ -120,12 +122,26 @@ def test_get_executions_returns_every_run_across_pages(emulator, gcs_client, tem
     assert [e["execution"]["priority"] for e in ascending] == [0, 1, 2, 3, 4]
 
 
-def test_get_tools_and_get_tool_read_the_tool_catalogue(emulator, gcs_client, monkeypatch):
+def test_update_workflow_empties_a_description_left_out_and_keeps_a_template_left_out(gcs_client, template_file):
+    workflow_id = _create(gcs_client, template_file)
+    assert gcs_client.update_workflow(workflow_id, vendor="lab2").json() == {"id": workflow_id}
+    workflow = gcs_client.get_workflow(workflow_id).json()
+    assert (workflow["vendor"], workflow["description"]) == ("lab2", "")
+    assert gcs_client.download_workflow(workflow_id).content == TEMPLATE
+    gcs_client.update_workflow(workflow_id, description="d")  # vendor left out: the tenant's name
+    assert gcs_client.get_workflow(workflow_id).json()["vendor"] == EMBEDDED_DOMAIN
+
+
+def test_get_tools_lists_the_projects_own_tools_then_the_public_catalogue(emulator, gcs_client, monkeypatch):
     monkeypatch.setattr(sdk, "SDK_PAGE_SIZE", 1)
     api_tool = gcs_client._session.request("POST", "/v1/tools", json={"name": "mytool", "version": "1.0",
                                                                        "category": "others"}).json()["id"]
-    tools = gcs_client.get_tools().json()["tools"]
-    assert [t["guid"] for t in tools[0]["tool"]] == [api_tool]  # the double nesting is kept
+    public = flatten_tools(gcs_client._session.request("GET", "/v1/tools", params={"scope": "public"}).json())
+    groups = gcs_client.get_tools().json()["tools"]
+    assert len(groups) == 1  # the service's double nesting is kept: {"tools": [{"tool": [...]}]}
+    tools = groups[0]["tool"]
+    assert [t["guid"] for t in tools] == [api_tool] + [t["guid"] for t in public]
+    assert ("bwa", "0.7.12", "public") in {(t["name"], t["version"], t["scope"]) for t in tools}
     assert gcs_client.get_tool(api_tool).json()["name"] == "mytool"
 
 

@@ -8,11 +8,14 @@ import inspect
 import pytest
 import requests
 
+from cromwell import CromwellClient as SeedCromwellClient
+from gcs import GCSClient as SeedGCSClient
 from gcsapply import sdk
 from gcsapply.sdk import CromwellClient, GCSClient
 
 AUTH = {
-    "set_user_auth_param": "(username, password, project_id, domain_name, region='cn-north-4', project_name=None)",
+    "set_user_auth_param": "(username, password, project_id, domain_name=None, region='cn-north-4', "
+                           "project_name=None)",
     "set_aksk_auth_param": "(ak, sk, project_id, region='cn-north-4', project_name=None)",
     "set_aks_auth_param": "(ak, sk, project_id, region='cn-north-4', project_name=None)",
 }
@@ -145,6 +148,20 @@ def test_the_endpoint_is_the_keyword_else_the_environment_else_the_region(monkey
     client = GCSClient(endpoint="https://gcs.example.test")
     client.set_aksk_auth_param("AK", "SK", "p1")
     assert client._session.endpoint == "https://gcs.example.test"
+
+
+def test_the_quick_starts_three_argument_user_call_takes_the_user_name_as_the_account_name():
+    client = GCSClient(endpoint="https://gcs.example.test")
+    client.set_user_auth_param("alice", "pw", "p1")
+    auth = client._session.auth
+    assert (auth.username, auth.domain_name, auth.project_id, auth.project_name) == ("alice", "alice", "p1",
+                                                                                   "cn-north-4")
+    client.set_user_auth_param("bob", "pw", "p1", "acme")
+    assert client._session.auth.domain_name == "acme"
+
+
+def test_the_modules_gcs_and_cromwell_export_the_clients_as_the_seed_imports_them():
+    assert (SeedGCSClient, SeedCromwellClient) == (GCSClient, CromwellClient)
 
 
 def test_secrets_never_show_in_the_client_repr():

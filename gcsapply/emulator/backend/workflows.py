@@ -162,7 +162,9 @@ def _resource_fields(resource: dict, *, tenant: str, base: dict | None = None) -
     return {
         "description": check_text(resource.get("description", base.get("description", "")),
                                   "description", utf8_bytes=True),
-        "vendor": check_text(resource.get("vendor") or base.get("vendor") or tenant, "vendor",
+        # an empty vendor means the tenant's name (the SDK's update resets a vendor left out)
+        "vendor": check_text((resource["vendor"] or tenant) if "vendor" in resource
+                             else (base.get("vendor") or tenant), "vendor",
                              max_len=64, forbidden=VENDOR_FORBIDDEN),
         "logo": str(resource.get("logo", base.get("logo", "")) or ""),
         "image": str(resource.get("image", base.get("image", "")) or ""),
