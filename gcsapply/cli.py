@@ -33,11 +33,32 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
 }
 
 
+# The namespace attribute naming the innermost (sub)command that left arguments over.
+_LEFT_OVER_BY = "_left_over_by"
+
+
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors raise instead of exiting 2."""
+    """An ArgumentParser whose usage errors raise instead of exiting 2, and whose hint names
+    the help of the (sub)command the error is about: ``apply x y`` points at
+    ``gcsapply apply --help``, not at ``gcsapply --help``."""
 
     def error(self, message):  # noqa: D401 - argparse API
         raise UsageError(message, hint=f"run '{self.prog} --help' for usage")
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and not hasattr(namespace, _LEFT_OVER_BY):
+            # innermost first: a subcommand parses its arguments before its parent returns
+            setattr(namespace, _LEFT_OVER_BY, self.prog)
+        return namespace, extras
+
+    def parse_args(self, args=None, namespace=None):
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            prog = getattr(namespace, _LEFT_OVER_BY, self.prog)
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)}",
+                             hint=f"run '{prog} --help' for usage")
+        return namespace
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,7 @@
 """Where a stack's commands talk to, and with which credentials (DESIGN §6).
 
-* endpoint: ``embedded`` (the default: the emulator in-process, database under
-  ``<stack>/.gcsapply/``), ``region`` (``https://gcs.<region>.myhuaweicloud.com``) or a URL.
+* endpoint: ``embedded`` (the default: the emulator in-process, database in ``.gcsapply/``
+  beside the Stack manifest), ``region`` (``https://gcs.<region>.myhuaweicloud.com``) or a URL.
   Environment variables never choose the CLI's endpoint.
 * region: ``spec.region`` > ``HW_REGION_NAME`` > ``cn-north-4``.
 * project: ``spec.projectId`` > ``HW_PROJECT_ID`` > ``HUAWEICLOUD_SDK_PROJECT_ID`` > the token's.
@@ -35,10 +35,10 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from gcsapply.errors import ConfigError
-from gcsapply.manifest.model import StackSpec
+from gcsapply.manifest.model import WORK_FOLDER, StackSpec
 
 DEFAULT_REGION = "cn-north-4"
-WORK_DIR = ".gcsapply"
+WORK_DIR = WORK_FOLDER  # the default; a stack's own is StackSpec.work_dir (beside its Stack)
 EMULATOR_DB = "emulator.sqlite"
 EMBEDDED = "embedded"
 
@@ -142,7 +142,7 @@ def resolve_endpoint(stack: StackSpec, environ: Mapping[str, str]) -> Endpoint:
     if stack.endpoint == "region":
         url = region_url(region)
         return Endpoint(url, iam_url(region=region), f"region {region} ({url})")
-    where = str(stack.source) if stack.source else None
+    where = endpoint_where(stack)
     if stack.endpoint.startswith(("https://", "http://")):
         try:
             parse_origin(stack.endpoint)
@@ -219,7 +219,7 @@ def check_trusted_target(stack: StackSpec, endpoint: Endpoint, credentials: Cred
         trust = _trust(url, rules)
         if not trust.trusted:
             raise ConfigError(f"spec.endpoint: will not send {secret} to {trust.host}: "
-                              f"{trust.reason}", where=str(stack.source) if stack.source else None,
+                              f"{trust.reason}", where=endpoint_where(stack),
                               hint=trust.hint)
 
 
@@ -261,7 +261,16 @@ def parse_origin(url: str) -> Origin:
 
 
 def state_path(stack: StackSpec) -> Path:
+    """``state.json``: ``spec.state.path``, else ``.gcsapply/state.json`` beside the Stack
+    manifest (DIR without one)."""
     return Path(stack.root) / stack.state_path
+
+
+def endpoint_where(stack: StackSpec) -> str | None:
+    """``file:line:column`` of the Stack's ``spec.endpoint`` (of the Stack when not written),
+    for endpoint, credential and trust errors; None without a Stack manifest."""
+    source = stack.endpoint_source or stack.source
+    return str(source) if source else None
 
 
 def _trust(url: str, rules: list[TrustRule]) -> Trust:

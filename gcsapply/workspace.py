@@ -31,10 +31,10 @@ from gcsapply.client.session import GcsSession
 from gcsapply.config import (
     EMBEDDED,
     EMULATOR_DB,
-    WORK_DIR,
     Credentials,
     Endpoint,
     check_trusted_target,
+    endpoint_where,
     resolve_credentials,
     resolve_endpoint,
     resolve_project_id,
@@ -42,9 +42,9 @@ from gcsapply.config import (
     state_path,
 )
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK, EmulatorServer
-from gcsapply.errors import ConfigError, StateError
+from gcsapply.errors import ConfigError, InputError, StateError
 from gcsapply.live.fetch import fetch_live
-from gcsapply.manifest.build import LoadedStack, load_stack
+from gcsapply.manifest.build import LoadedStack, load_stack, no_manifests
 from gcsapply.manifest.model import DesiredStack, StackSpec
 from gcsapply.plan.build import build_plan, run_keys
 from gcsapply.plan.model import Plan, PlanOptions
@@ -130,7 +130,11 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
                    emulator_factory: EmulatorFactory | None = None,
                    environ: Mapping[str, str] | None = None, stop_event=None) -> Workspace:
     """Open the stack under ``root`` (the steps in this module's docstring). Raises on bad
-    input, a held lock, a damaged state or a state bound to another target."""
+    input, a held lock, a damaged state or a state bound to another target.
+
+    ``allow_empty`` lets a tree without manifests through while its state holds something (a
+    resource, a pending journal entry, a lock): ``destroy`` of removed manifests, ``status``,
+    ``outputs`` and ``state`` of what is left. With nothing, it is refused like ``plan``."""
     root = Path(root)
     loaded = load_stack(root, allow_empty=allow_empty)
     stack = loaded.desired.stack
@@ -138,6 +142,10 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
         resolve_target(stack, os.environ if environ is None else environ)
     path = state_path(stack)
     _refuse_linked_state_files(path)
+    held = os.path.lexists(path.with_name(LOCK_NAME))
+    if loaded.empty and not held and not any(os.path.lexists(file) for file in
+                                             (path, path.with_name(JOURNAL_NAME))):
+        raise _nothing_here(root, path)  # before the lock or the emulator creates a file
     lock = None
     if lock_command is not None:
         lock = StateLock(path.with_name(LOCK_NAME), lock_command, unlock_hint_dir=str(root))
@@ -145,6 +153,8 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
     workspace = Workspace(root, loaded, path, State.empty(), [], lock=lock)
     try:
         workspace.state, workspace.pending = read_current_state(path)
+        if loaded.empty and not held and not workspace.state.resources and not workspace.pending:
+            raise _nothing_here(root, path)
         if lock is None:
             workspace.notes = _lock_notes(workspace.lock_path) + _pending_notes(workspace.pending)
         if connect:
@@ -155,6 +165,14 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
         workspace.close()
         raise
     return workspace
+
+
+def _nothing_here(root: Path, path: Path) -> InputError:
+    """A tree with no manifests is a stack only while its state holds something (DESIGN §2):
+    ``status``, ``outputs``, ``state`` and ``destroy`` of a mistyped directory refuse like
+    ``plan`` does, and create nothing."""
+    return no_manifests(root, "manifests are YAML files with 'apiVersion: gcsapply/v1', and "
+                        f"there is no state at {path} either: give the stack's directory")
 
 
 def _refuse_linked_state_files(path: Path) -> None:
@@ -225,7 +243,7 @@ def resolve_target(stack: StackSpec,
     if credentials is None:
         raise ConfigError(
             f"no credentials for {endpoint.shown}",
-            where=str(stack.source) if stack.source else None,
+            where=endpoint_where(stack),
             hint="set HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and "
                  "HUAWEICLOUD_SDK_SK), or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME; "
                  "endpoint: embedded needs none")
@@ -234,8 +252,9 @@ def resolve_target(stack: StackSpec,
 
 
 def work_dir(stack: StackSpec) -> Path:
-    """``<stack>/.gcsapply/``, created with its own ``.gitignore`` (``*``)."""
-    path = Path(stack.root) / WORK_DIR
+    """``.gcsapply/`` beside the Stack manifest (in DIR without one), created with its own
+    ``.gitignore`` (``*``)."""
+    path = Path(stack.root) / stack.work_dir
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
@@ -274,7 +293,7 @@ def _open_embedded(stack: StackSpec, clock, emulator_factory, stop_event) -> Tar
     except BaseException:
         emulator.stop()
         raise
-    description = (f"Target: embedded emulator ({WORK_DIR}/{EMULATOR_DB}), project "
+    description = (f"Target: embedded emulator ({stack.work_dir}/{EMULATOR_DB}), project "
                    f"{EMBEDDED_PROJECT_ID}, stack {stack.name}")
     return Target(GcsApi(session), session, EMBEDDED, emulator.url, EMBEDDED_PROJECT_ID,
                   stack.name, description, emulator)

@@ -37,6 +37,20 @@ def test_usage_errors_exit_1_not_argparse_2_with_a_hint(argv, message, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv, hint", [
+    (["apply", "x", "y"], "run 'gcsapply apply --help' for usage"),
+    (["validate", ".", "--bogus"], "run 'gcsapply validate --help' for usage"),
+    (["state", "list", ".", "extra"], "run 'gcsapply state list --help' for usage"),
+    (["emulator", "serve", "--nope"], "run 'gcsapply emulator serve --help' for usage"),
+    (["--bogus", "validate", "."], "run 'gcsapply --help' for usage"),
+])
+def test_too_many_arguments_point_at_the_help_of_the_command_that_got_them(argv, hint, capsys):
+    assert cli.main(argv) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    extra = argv[-1] if argv[0] != "--bogus" else "--bogus"
+    assert (out, err) == ("", f"error: unrecognized arguments: {extra}\n  hint: {hint}\n")
+
+
 def test_no_command_prints_the_usage_and_exits_1(capsys):
     assert cli.main([]) == EXIT_ERROR
     assert capsys.readouterr().err.startswith("usage: gcsapply")

@@ -10,12 +10,14 @@ import pytest
 from gcsapply.config import (
     Trust,
     check_trusted_target,
+    endpoint_where,
     is_trusted_endpoint,
     resolve_credentials,
     resolve_endpoint,
     resolve_project_id,
     resolve_region,
     resolve_trust,
+    state_path,
 )
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import Source, StackSpec
@@ -110,6 +112,37 @@ def test_an_unknown_endpoint_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="unknown endpoint 'gcs.example.org'") as caught:
         resolve_endpoint(_stack(tmp_path, endpoint="gcs.example.org"), {})
     assert "embedded, region, or an https:// URL" in caught.value.hint
+
+
+STACK_AT = Source("stack.yaml", 2, 1)
+ENDPOINT_AT = Source("stack.yaml", 5, 13, "spec.endpoint")
+
+
+def test_endpoint_errors_point_at_the_endpoint_line_of_the_stack_file(tmp_path):
+    unknown = _stack(tmp_path, endpoint="gcs.example.org", source=STACK_AT,
+                     endpoint_source=ENDPOINT_AT)
+    with pytest.raises(ConfigError) as caught:
+        resolve_endpoint(unknown, {})
+    assert caught.value.where == "stack.yaml:5:13"
+    untrusted = _stack(tmp_path, endpoint="https://gcs.example.org", source=STACK_AT,
+                       endpoint_source=ENDPOINT_AT)
+    with pytest.raises(ConfigError) as caught:
+        check_trusted_target(untrusted, resolve_endpoint(untrusted, {}),
+                             resolve_credentials(PASSWORD_ENV), PASSWORD_ENV)
+    assert caught.value.where == "stack.yaml:5:13"
+    assert endpoint_where(untrusted) == "stack.yaml:5:13"
+
+
+def test_without_an_endpoint_position_errors_point_at_the_stack_or_nowhere(tmp_path):
+    assert endpoint_where(_stack(tmp_path, source=STACK_AT)) == "stack.yaml:2:1"
+    assert endpoint_where(_stack(tmp_path)) is None
+
+
+def test_the_state_path_is_under_the_directory_given_as_the_stack_says(tmp_path):
+    stack = _stack(tmp_path, state_path="manifests/.gcsapply/state.json",
+                   work_dir="manifests/.gcsapply")
+    assert state_path(stack) == tmp_path / "manifests" / ".gcsapply" / "state.json"
+    assert state_path(_stack(tmp_path)) == tmp_path / ".gcsapply" / "state.json"
 
 
 # -- trust: which hosts may receive a password, an IAM token or a security token (§7b) -------

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gcsapply.errors import ConfigError
+from gcsapply.errors import ConfigError, InputError
 from gcsapply.manifest.model import StackSpec
+from gcsapply.state.lock import StateLock
 from gcsapply.workspace import open_target, open_workspace, work_dir
 
 SECRET = "SENTINEL-SECRET-0123456789"
@@ -141,3 +142,46 @@ def test_a_state_file_that_is_a_symbolic_link_is_refused_and_its_target_untouche
         assert message in err
         assert SECRET not in out + err
     assert outside.read_text() == "SENTINEL-SECRET-0123456789\n"
+
+
+def test_the_work_directory_is_the_one_beside_the_stack_manifest(tmp_path, emulator):
+    seen = []
+
+    def factory(db_path):
+        seen.append(db_path)
+        return emulator
+
+    stack = _stack(tmp_path, work_dir="manifests/.gcsapply",
+                   state_path="manifests/.gcsapply/state.json")
+    target = open_target(stack, emulator_factory=factory)
+    try:
+        assert seen == [tmp_path / "manifests" / ".gcsapply" / "emulator.sqlite"]
+        assert (tmp_path / "manifests" / ".gcsapply" / ".gitignore").read_text() == "*\n"
+        assert target.description.startswith(
+            "Target: embedded emulator (manifests/.gcsapply/emulator.sqlite), project ")
+    finally:
+        target.session.close()  # the fixture owns the emulator
+    assert not (tmp_path / ".gcsapply").exists()
+
+
+@pytest.mark.parametrize("lock_command", [None, "destroy"])
+def test_a_tree_with_no_manifests_and_nothing_in_its_state_is_refused_and_left_as_it_was(
+        tmp_path, lock_command):
+    state = tmp_path / ".gcsapply"
+    state.mkdir()
+    (state / "journal.jsonl").write_text("")
+    with pytest.raises(InputError) as caught:
+        open_workspace(tmp_path, allow_empty=True, lock_command=lock_command)
+    assert [d.message for d in caught.value.diagnostics] == [f"no manifests found under {tmp_path}"]
+    assert sorted(p.name for p in state.iterdir()) == ["journal.jsonl"]  # the lock is released
+
+
+def test_a_tree_with_no_manifests_opens_while_its_state_is_locked_so_it_can_be_unlocked(tmp_path):
+    lock = StateLock(tmp_path / ".gcsapply" / "state.lock", "apply")
+    lock.acquire()
+    try:
+        with open_workspace(tmp_path, allow_empty=True, connect=False) as workspace:
+            assert workspace.state.resources == {}
+            assert workspace.notes[0].startswith("warning: the state is locked by ")
+    finally:
+        lock.release()

@@ -41,6 +41,7 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
         saved = read_saved_plan(args.path)
         refuse_plan_options(args)
         settings.saved_plan, settings.plan_options = saved, saved_options(saved)
+        settings.saved_plan_path = args.path
         settings.check_saved = stale_plan_check(args.path, plan_document)
         root = saved_stack_dir(saved)
     else:

@@ -72,6 +72,11 @@ def _parallelism(text: str) -> int:
 
 
 STACK_DIR = Option("dir", metavar="DIR", type=Path, help="the stack directory")
+OPTIONAL_STACK_DIR = Option("dir", metavar="DIR", type=Path, nargs="?", default=Path("."),
+                            help="the stack directory (default: the current directory)")
+ADDRESS = Option("address", metavar="ADDR",
+                 help="an address, e.g. execution/na12878 (a superseded run: "
+                      "execution/na12878#GCS-NAME)")
 JSON = Option("--json", action="store_true",
               help="print JSON instead of text (stdout holds only the document)")
 AUTO_APPROVE = Option("--auto-approve", action="store_true",

@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from gcsapply.commands.options import JSON, add_options
-from gcsapply.errors import EXIT_OK, UsageError
+from gcsapply.commands.options import ADDRESS, JSON, OPTIONAL_STACK_DIR, add_options
+from gcsapply.errors import EXIT_OK
 from gcsapply.live.lookup import find_execution, run_status
 from gcsapply.state.inventory import find_run
 from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("where", metavar="[DIR] ADDR", nargs="+",
-                        help="the stack directory (default: .) and a run address")
-    add_options(parser, JSON)
+    add_options(parser, OPTIONAL_STACK_DIR, ADDRESS, JSON)
 
 
 def run(args, *, clock=None, emulator_factory=None) -> int:
-    if len(args.where) > 2:
-        raise UsageError("outputs takes at most a directory and an address")
-    root, address = (Path(args.where[0]), args.where[1]) if len(args.where) == 2 \
-        else (Path("."), args.where[0])
-    with open_workspace(root, allow_empty=True, clock=clock,
+    address = args.address
+    with open_workspace(args.dir, allow_empty=True, clock=clock,
                         emulator_factory=emulator_factory) as workspace:
         target = workspace.target
         managed = find_run(workspace.state, address)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from gcsapply.commands.options import JSON, STACK_DIR, add_options
+from gcsapply.commands.options import ADDRESS, JSON, STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK, StateError
 from gcsapply.render.state import describe_entry, inventory_rows
 from gcsapply.state.lock import force_unlock
@@ -22,9 +22,7 @@ def add_arguments(parser) -> None:
     listing = sub.add_parser("list", help="list the addresses in the state")
     add_options(listing, STACK_DIR, JSON)
     show = sub.add_parser("show", help="show one address's state entry")
-    add_options(show, STACK_DIR)
-    show.add_argument("address", metavar="ADDR", help="e.g. execution/na12878")
-    add_options(show, JSON)
+    add_options(show, STACK_DIR, ADDRESS, JSON)
     unlock = sub.add_parser("unlock", help="remove state.lock (when its holder is gone)")
     add_options(unlock, STACK_DIR)
 

@@ -1,14 +1,15 @@
-"""``gcsapply status DIR [--json] [--usage]``: the stack's runs as GCS shows them now.
+"""``gcsapply status [DIR] [--json] [--usage]``: the stack's runs as GCS shows them now.
 
 One executions listing, whatever the number of runs; ``--usage`` adds peak CPU and memory for
-at most 50 runs (one monitoring call each). Read-only: no lock, no state write.
+at most 50 runs (one monitoring call each). ``DIR`` is the stack directory, the current
+directory when omitted. Read-only: no lock, no state write.
 """
 
 from __future__ import annotations
 
 import sys
 
-from gcsapply.commands.options import JSON, STACK_DIR, add_options
+from gcsapply.commands.options import JSON, OPTIONAL_STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK
 from gcsapply.live.status import collect_status
 from gcsapply.render.status import render_status_json, render_status_text
@@ -16,7 +17,7 @@ from gcsapply.workspace import open_workspace
 
 
 def add_arguments(parser) -> None:
-    add_options(parser, STACK_DIR, JSON)
+    add_options(parser, OPTIONAL_STACK_DIR, JSON)
     parser.add_argument("--usage", action="store_true",
                         help="add peak CPU and memory per run (at most 50 runs)")
 

@@ -8,6 +8,7 @@ state, print the summary, and optionally wait for the launched runs. Commands ca
 
 from __future__ import annotations
 
+import shlex
 import threading
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from gcsapply.errors import (
     UsageError,
 )
 from gcsapply.plan.build import Plan, PlanOptions
+from gcsapply.plan.saved import replan_command
 from gcsapply.render.plan_text import render_text
 from gcsapply.render.progress import Progress
 from gcsapply.state import Journal, State
@@ -63,6 +65,7 @@ class ApplySettings:
     timeout: float | None = None  # seconds
     poll_seconds: float = 10.0
     saved_plan: dict | None = None  # apply FILE: the saved plan document
+    saved_plan_path: Path | None = None  # apply FILE: the FILE
     check_saved: Callable[[dict, Plan], None] | None = None  # raises StalePlanError
 
 
@@ -87,7 +90,7 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
     binding = target.binding
     state = workspace.state
     if settings.saved_plan is not None:
-        _check_saved_target(settings.saved_plan, binding)
+        _check_saved_target(settings.saved_plan, binding, settings.saved_plan_path)
     recorder = ApplyRecorder(state_path, state, clock, binding=binding)
     if workspace.pending:
         for note in resolve_pending(workspace.pending, target.api, recorder, desired):
@@ -102,7 +105,7 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
         _record_noops(plan, recorder)
         recorder.close()
         return EXIT_OK
-    if not _approved(settings, console):
+    if not _approved(settings, console, workspace.root):
         console.out("Apply cancelled.")
         return EXIT_ERROR
     recorder, lineage = _with_lineage(recorder, workspace.state, state_path, clock, binding)
@@ -110,22 +113,23 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
                                         parallelism, desired, lineage)
     _record_noops(plan, recorder)
     recorder.close()
-    verb = "Destroy" if settings.plan_options.destroy else "Apply"
-    console.out("\n" + render_summary(outcomes, interrupted=interrupted, verb=verb)
+    verb = "destroy" if settings.plan_options.destroy else "apply"
+    console.out("\n" + render_summary(outcomes, interrupted=interrupted, verb=verb.capitalize())
                 + render_counts(outcomes))
     if interrupted:
         raise Interrupted("interrupted: calls in flight finished and state is saved; "
-                          "nothing new was started", hint="run the same apply again to finish")
+                          "nothing new was started", hint=f"run the same {verb} again to finish")
     failed = [o for o in outcomes if o.result == FAILED]
     if settings.wait:
-        _wait(target, outcomes, settings, console, clock, stop)
+        _wait(target, outcomes, settings, console, clock, stop, workspace.root)
     if failed:
         raise ApplyFailedError(f"{len(failed)} of {len(outcomes)} changes failed",
-                               hint="the summary above lists them; fix the cause and apply again")
+                               hint=f"the summary above lists them; fix the cause and {verb} "
+                                    "again")
     return EXIT_OK
 
 
-def _check_saved_target(saved: dict, binding) -> None:
+def _check_saved_target(saved: dict, binding, path: Path | None) -> None:
     """A saved plan applies only to the target it was made against (a fresh state alone
     cannot tell: a plan of creates would otherwise launch in another project)."""
     planned_for = (saved.get("saved") or {}).get("binding")
@@ -134,7 +138,7 @@ def _check_saved_target(saved: dict, binding) -> None:
             f"stale plan: it was made against {_describe_binding(planned_for)}, "
             f"but the stack now targets {binding.describe()}",
             hint="a saved plan applies only to the target it was made against; run "
-                 "'gcsapply plan --out' again")
+                 f"{replan_command(saved, path or Path('FILE'))} again")
 
 
 def _describe_binding(data: dict) -> str:
@@ -151,16 +155,24 @@ def _record_noops(plan: Plan, recorder: ApplyRecorder) -> None:
             recorder.record(change)
 
 
-def _approved(settings: ApplySettings, console: Console) -> bool:
+def _approved(settings: ApplySettings, console: Console, root: Path) -> bool:
     if settings.auto_approve or settings.saved_plan is not None:
         return True
     if not console.stdin_is_tty:
-        raise UsageError("apply needs --auto-approve when stdin is not a terminal",
-                         hint="review the plan with 'gcsapply plan' (or save it with --out) "
-                              "and apply with --auto-approve")
+        verb = "destroy" if settings.plan_options.destroy else "apply"
+        raise UsageError(f"{verb} needs --auto-approve when stdin is not a terminal",
+                         hint=_approve_hint(verb, shlex.quote(str(root))))
     answer = console.ask(f"\n{PROMPT}\n  Only 'yes' will be accepted to approve.\n\n"
                          "  Enter a value: ")
     return answer.strip() == "yes"
+
+
+def _approve_hint(verb: str, shown_root: str) -> str:
+    if verb == "destroy":
+        return (f"review the plan above, then run 'gcsapply destroy {shown_root} "
+                "--auto-approve'")
+    return (f"review the plan above, then run 'gcsapply apply {shown_root} --auto-approve', "
+            f"or save it with 'gcsapply plan {shown_root} --out FILE' and apply that file")
 
 
 def _with_lineage(recorder: ApplyRecorder, state: State, state_path, clock, binding
@@ -199,8 +211,11 @@ def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desir
             ctx.learn_workflow(change.gcs_name, change.gcs_id)
 
     def on_first(name: str) -> None:
+        # a SIGTERM is sent, not pressed; either signal a second time stops at once
+        again = "Press Ctrl-C again to stop at once." if name == "Ctrl-C" else \
+            f"A second {name} or Ctrl-C stops at once."
         console.err(f"\n{name}: starting nothing new; letting calls in flight finish and "
-                    "saving state. Press it again to stop at once.")
+                    f"saving state. {again}")
 
     actionable = [c for c in plan.changes if wave_of(c) is not None]
     with StopSignals(stop, on_first=on_first):
@@ -211,7 +226,7 @@ def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desir
     return outcomes, interrupted
 
 
-def _wait(target, outcomes, settings, console, clock, stop) -> None:
+def _wait(target, outcomes, settings, console, clock, stop, root: Path) -> None:
     targets = [WaitTarget(o.address, o.gcs_id, o.gcs_name) for o in outcomes
                if o.ok and o.action in ("create", "retry") and o.address.startswith("execution/")
                and o.gcs_id]
@@ -225,18 +240,19 @@ def _wait(target, outcomes, settings, console, clock, stop) -> None:
                                timeout=settings.timeout, progress=progress,
                                poll_seconds=settings.poll_seconds)
     progress.close()
+    status = f"'gcsapply status {shlex.quote(str(root))}'"
     if result.interrupted:
         raise Interrupted("stopped waiting; runs continue in GCS",
-                          hint="follow them with 'gcsapply status DIR'")
+                          hint=f"follow them with {status}")
     if result.timed_out:
         raise TimeoutExpiredError(
             f"timed out after {result.elapsed:.0f}s with {len(result.unfinished)} of "
             f"{len(result.runs)} runs unfinished; runs continue in GCS",
-            hint="follow them with 'gcsapply status DIR'")
+            hint=f"follow them with {status}")
     bad = result.unsuccessful
     if bad:
         names = ", ".join(f"{run.address} ({run.status})" for run in bad)
         raise ApplyFailedError(f"{len(bad)} run(s) did not succeed: {names}",
-                               hint="see 'gcsapply status DIR'; runs under runPolicy "
+                               hint=f"see {status}; runs under runPolicy "
                                     "untilSucceeded are retried by the next apply")
     console.out(f"All {len(result.runs)} run(s) succeeded.")

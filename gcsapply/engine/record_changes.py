@@ -13,17 +13,20 @@ import copy
 
 from gcsapply.manifest.model import ExecutionSpec, WorkflowSpec
 from gcsapply.plan.model import KIND_EXECUTION, KIND_WORKFLOW, Action, Change
+from gcsapply.plan.settings import recorded_fingerprint
 from gcsapply.plan.views import execution_policies, fingerprint, launch_settings, workflow_after
 from gcsapply.state.entries import drop_if_empty, superseded_after, version_record
 
 
 def execution_entry(spec: ExecutionSpec, *, gcs_id: str | None, workflow_id: str | None = None,
                     attempts: int = 0, superseded=(), launch: dict | None = None) -> dict:
+    """A run launched (or adopted) under ``spec``: its ``fingerprint`` is that of the settings
+    it was launched with, as no edit of them has been recorded yet (:mod:`gcsapply.plan.settings`)."""
+    launch = launch if launch is not None else launch_settings(spec)
     return {
         "kind": KIND_EXECUTION, "name": spec.name, "gcs_id": gcs_id, "gcs_name": spec.gcs_name,
         "key": spec.key, "workflow": spec.workflow, "workflow_id": workflow_id,
-        "launch": launch if launch is not None else launch_settings(spec),
-        "fingerprint": fingerprint(launch_settings(spec)),
+        "launch": launch, "fingerprint": fingerprint(launch),
         **execution_policies(spec),
         "attempts": attempts, "superseded": list(superseded),
     }
@@ -85,9 +88,19 @@ def _execution(entry, change: Change, gcs_id, workflow_id):
         entry = execution_entry(spec, gcs_id=live.id, workflow_id=live.workflow_id,
                                 superseded=superseded_after(entry, spec.key))
     entry.update(execution_policies(spec))
+    # a run cancelled or retried now has its priority looked at again by the next plan
+    _record_settings(entry, spec, live if action in (Action.NOOP, Action.UPDATE) else None)
     if action is Action.RETRY:
         entry["attempts"] = int(entry.get("attempts") or 0) + 1
     return entry
+
+
+def _record_settings(entry: dict, spec: ExecutionSpec, live) -> None:
+    """Remember the edits a plan warned about that change no run (a launch setting, the
+    priority of a finished run), so the next plan does not warn again."""
+    recorded = recorded_fingerprint(entry, spec, live, spec.key)
+    if recorded is not None:
+        entry["fingerprint"] = recorded
 
 
 def _execution_version(entry, change: Change):

@@ -53,7 +53,8 @@ class StopSignals:
             if self.on_first is not None:
                 self.on_first(name)
             return
-        raise Interrupted(f"{name} again: stopped at once",
+        again = " again" if name == self.received[0] else ""
+        raise Interrupted(f"{name}{again}: stopped at once",
                           hint="calls in flight are in the journal; the next apply resolves them")
 
     @property

@@ -60,26 +60,33 @@ def fetch_live(api, desired: DesiredStack, state: State, *, page_size: int = 100
 
 
 def check_references(desired: DesiredStack, live: LiveState, templates: dict) -> list[Diagnostic]:
-    """Environments, tools and ``{id: ...}`` workflows that do not exist in GCS."""
+    """Environments, tools and ``{id: ...}`` workflows that do not exist in GCS.
+
+    Each is reported where its value was written (the Execution's ``spec.environment``, the
+    set's template, the Stack's ``spec.defaults.execution`` or a sample-sheet row), once per
+    place, naming the runs that use it."""
     diagnostics = []
-    unknown: dict[str, list] = {}
-    for spec in sorted(desired.executions.values(), key=lambda s: s.name):
-        if spec.environment and spec.environment not in live.environments:
-            unknown.setdefault(spec.environment, []).append(spec)
-    for environment, specs in sorted(unknown.items()):
-        users = ", ".join(s.address for s in specs[:3]) + (
-            f" and {len(specs) - 3} more" if len(specs) > 3 else "")
-        diagnostics.append(_missing(specs[0].source, "unknown-environment",
+    existing = set(live.environments)
+
+    def unknown_environment(spec):
+        return spec.environment if spec.environment and spec.environment not in existing else None
+
+    def unknown_workflow_id(spec):
+        if not spec.workflow.startswith("id:") or live.workflow_by_id(spec.workflow[3:]) is not None:
+            return None
+        return spec.workflow[3:]
+
+    for (environment, _where), specs in _unknown(desired, "environment", unknown_environment):
+        diagnostics.append(_missing(specs[0].source_of("environment"), "unknown-environment",
                                     f"environment '{environment}' does not exist (used by "
-                                    f"{users})", "spec.environment",
+                                    f"{_users(specs)})", "spec.environment",
                                     _hint(environment, live.environments, "environments")))
-    for spec in sorted(desired.executions.values(), key=lambda s: s.name):
-        if spec.workflow.startswith("id:") and live.workflow_by_id(spec.workflow[3:]) is None:
-            diagnostics.append(_missing(spec.source, "unknown-workflow-id",
-                                        f"no workflow with id {spec.workflow[3:]} in the project",
-                                        "spec.workflow.id",
-                                        "give the id of a workflow of this project, or a "
-                                        "public one"))
+    for (workflow_id, _where), specs in _unknown(desired, "workflow", unknown_workflow_id):
+        diagnostics.append(_missing(specs[0].source_of("workflow"), "unknown-workflow-id",
+                                    f"no workflow with id {workflow_id} in the project (used by "
+                                    f"{_users(specs)})", "spec.workflow.id",
+                                    "give the id of a workflow of this project, or a "
+                                    "public one"))
     available = set(live.tools)
     names = {ref.split(":")[0] for ref in available}
     for _address, template in sorted(templates.items()):
@@ -250,10 +257,35 @@ def _tool_refs(template):
             yield str(step), tool, where
 
 
+def _unknown(desired: DesiredStack, name: str, missing) -> list[tuple[tuple, list]]:
+    """Runs for which ``missing(spec)`` returns a name GCS lacks, grouped by that name and where the
+    field ``name`` was written (runs with no recorded position are grouped by name alone)."""
+    groups: dict[tuple, list] = {}
+    for spec in sorted(desired.executions.values(), key=lambda s: s.name):
+        value = missing(spec)
+        if value:
+            where = spec.positions.get(name)
+            groups.setdefault((value, _order(where)), []).append(spec)
+    return sorted(groups.items())
+
+
+def _order(source) -> tuple:
+    """A sortable key of a Source (or of none)."""
+    if source is None:
+        return ()
+    return (source.file, source.line or 0, source.column or 0, source.path or "")
+
+
+def _users(specs: list) -> str:
+    return ", ".join(s.address for s in specs[:3]) + (
+        f" and {len(specs) - 3} more" if len(specs) > 3 else "")
+
+
 def _missing(source, code, message, path, hint) -> Diagnostic:
+    """A reference problem at ``source``: its own key path when it has one, else ``path``."""
     return Diagnostic(ERROR, code, message, source.file if source else None,
-                      source.line if source else None, source.column if source else None, path,
-                      hint)
+                      source.line if source else None, source.column if source else None,
+                      (source.path if source else None) or path, hint)
 
 
 def _hint(value: str, existing, what: str) -> str:

@@ -1,12 +1,14 @@
 """``status``: the stack's runs as GCS shows them now, from one executions listing.
 
 Each managed run (current and superseded) gets its status, jobs done/total, start time and
-duration; ``usage`` adds peak CPU and memory from the monitoring calls, for at most
+duration (whole seconds, never negative, None when unknown: text and JSON show the same);
+``usage`` adds peak CPU and memory from the monitoring calls, for at most
 :data:`MAX_USAGE_RUNS` runs. :mod:`gcsapply.render.status` renders the rows as text and JSON.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from gcsapply.client.api import execution_guid
@@ -47,11 +49,22 @@ def collect_status(api, state: State, *, usage: bool = False) -> list[RunStatus]
         done, total = jobs_progress(item) if item else (None, None)
         rows.append(RunStatus(run.address, run.gcs_name, run.gcs_id,
                               execution.get("status") or MISSING, done, total,
-                              execution.get("create_at"), execution.get("time_duration"),
+                              execution.get("create_at"), _duration(execution.get("time_duration")),
                               run.superseded))
     if usage:
         rows = _with_usage(api, rows)
     return rows
+
+
+def _duration(value) -> int | None:
+    """Whole seconds, never negative: a run cancelled while Pending can be listed with a
+    ``time_duration`` below zero (it never started, so it ran for 0 s); None when the listing
+    gives no number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return max(0, int(value))
 
 
 def summarise_usage(report: dict) -> dict:

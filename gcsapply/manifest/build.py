@@ -20,6 +20,7 @@ inside the stack directory after symbolic links (:mod:`gcsapply.manifest.paths`,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,11 +34,12 @@ from gcsapply.manifest.model import (
     KIND_EXECUTIONSET,
     KIND_STACK,
     KIND_WORKFLOW,
+    WORK_FOLDER,
     DesiredStack,
     Source,
 )
 from gcsapply.manifest.names import derived_stack_name
-from gcsapply.manifest.paths import STATE_FOLDER, name_path, path_problem, resolve_relative, shown_path
+from gcsapply.manifest.paths import PATH_LIMIT, name_path, path_problem, resolve_relative, shown_path
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
 from gcsapply.manifest.specs import build_stack_spec, build_workflow_spec
@@ -52,13 +54,24 @@ class LoadedStack:
     desired: DesiredStack
     templates: dict  # "workflow/<name>" -> Template
     diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings only (errors raise)
+    empty: bool = False  # the tree holds no manifest (only loaded with allow_empty)
+
+
+def no_manifests(root: Path, hint: str = "manifests are YAML files with 'apiVersion: gcsapply/v1'; "
+                 "an empty tree only makes sense for 'gcsapply destroy'") -> InputError:
+    """The refusal of a tree with no manifest: ``root`` as given to the command, and where that
+    is when it is relative (``gcsapply status`` in the wrong folder says which folder)."""
+    shown = str(root) if os.path.isabs(root) else f"{root} ({os.path.abspath(root)})"
+    return InputError("1 error in manifests", diagnostics=[Diagnostic(
+        ERROR, "no-manifests", f"no manifests found under {shown}", None, None, None, None, hint)])
 
 
 def load_stack(root: Path, *, allow_empty: bool = False) -> LoadedStack:
     """Load and check every manifest and template under ``root``.
 
     Raises InputError (with every diagnostic, warnings included) when any error exists, or when
-    the tree holds no manifest and ``allow_empty`` is false.
+    the tree holds no manifest and ``allow_empty`` is false (with it, ``empty`` says so: the
+    caller decides whether the state makes the tree a stack).
     """
     root = Path(root)
     problem = path_problem(root, directory=True)
@@ -69,15 +82,14 @@ def load_stack(root: Path, *, allow_empty: bool = False) -> LoadedStack:
     loader = _Loader(root, discover(root))
     loaded = loader.load()
     diagnostics = sort_diagnostics(loader.diagnostics)
-    if not loader.inventory.manifests and not allow_empty and not any(d.is_error for d in diagnostics):
-        diagnostics.append(Diagnostic(
-            ERROR, "no-manifests", f"no manifests found under {root}", None, None, None, None,
-            "manifests are YAML files with 'apiVersion: gcsapply/v1'; an empty tree only makes "
-            "sense for 'gcsapply destroy'"))
+    empty = not loader.inventory.manifests
+    if empty and not allow_empty and not any(d.is_error for d in diagnostics):
+        diagnostics += no_manifests(root).diagnostics
     errors = sum(d.is_error for d in diagnostics)
     if errors:
         raise InputError(f"{errors} error{'s' if errors != 1 else ''} in manifests", diagnostics=diagnostics)
     loaded.diagnostics = diagnostics
+    loaded.empty = empty
     return loaded
 
 
@@ -142,7 +154,7 @@ class _Loader:
             name = derived_stack_name(directory)
             if self.inventory.manifests:
                 self.diagnostics.append(_name_from_directory(name, directory))
-            self._check_state_path(None, DEFAULT_STATE_PATH)
+            self._check_state_path(None, None, work_dir=WORK_FOLDER)
             return build_stack_spec({}, name=name, root=self.root, state_path=None, source=None), None, None
         document, result = stacks[0]
         spec = document.data.get("spec")
@@ -156,23 +168,36 @@ class _Loader:
         if not result.valid:  # errors will be raised; settings are not used
             return build_stack_spec({}, name=name, root=self.root, state_path=None, source=source), \
                 defaults, document if defaults else None
-        state = (spec.get("state") or {}).get("path")
-        state_path = self._check_state_path(document if state else None, state or DEFAULT_STATE_PATH)
-        stack = build_stack_spec(spec, name=name, root=self.root, state_path=state_path, source=source)
+        # relative paths resolve against the folder of the file that holds them (DESIGN §2),
+        # the default state path included: .gcsapply/ beside the Stack manifest
+        work_dir = shown_path(self.root, resolve_relative(document.file, self.root, WORK_FOLDER))
+        state_path = self._check_state_path(document, (spec.get("state") or {}).get("path"),
+                                            work_dir=work_dir)
+        endpoint_source = None
+        if "endpoint" in spec:
+            endpoint_source = Source(document.file, *document.where(("spec", "endpoint")),
+                                     "spec.endpoint")
+        stack = build_stack_spec(spec, name=name, root=self.root, state_path=state_path,
+                                 source=source, work_dir=work_dir, endpoint_source=endpoint_source)
         return stack, defaults, document if defaults else None
 
-    def _check_state_path(self, document: YamlDocument | None, value: str) -> str:
+    def _check_state_path(self, document: YamlDocument | None, value: str | None, *,
+                          work_dir: str) -> str:
         """The state file as reached from DIR; reports one outside the stack or not a file.
-        ``document`` is the Stack that wrote ``value``, or None for the default."""
-        named = name_path(self.root, document.file if document else "", value, must_exist=False,
-                          hidden_ok=STATE_FOLDER)
+        ``document`` is the Stack (None without one), ``value`` its ``spec.state.path`` (None for
+        the default, ``state.json`` in ``work_dir``). A state file may be in the hidden folder
+        ``.gcsapply/`` of DIR or of the Stack's folder, and nowhere else hidden."""
+        file = document.file if document else ""
+        written = value or DEFAULT_STATE_PATH
+        named = name_path(self.root, file, written, must_exist=False,
+                          hidden_ok=tuple(dict.fromkeys((WORK_FOLDER, work_dir))))
         if named.problem is None:
             return named.shown
         code = named.code or "bad-state-path"
         hint = named.hint if named.refused else "spec.state.path names the state file, e.g. .gcsapply/state.json"
-        if document is None:
-            self.diagnostics.append(Diagnostic(ERROR, code, named.message("state file"), DEFAULT_STATE_PATH,
-                                               hint=hint))
+        if value is None:
+            self.diagnostics.append(Diagnostic(ERROR, code, f"state file {quote(named.shown, PATH_LIMIT)} "
+                                               f"{named.problem}", named.shown, hint=hint))
         else:
             self.diagnostics.append(document.diagnostic(("spec", "state", "path"), code,
                                                         named.message("state file"), hint=hint))

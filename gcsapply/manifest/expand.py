@@ -19,7 +19,7 @@ from gcsapply.manifest.inputs import (
     whole_placeholder,
 )
 from gcsapply.manifest.merge import MergedSpec
-from gcsapply.manifest.model import ExecutionSpec, Source
+from gcsapply.manifest.model import REFERENCED_FIELDS, ExecutionSpec, Source
 from gcsapply.manifest.names import EXECUTION_NAME_MAX, SAFE_SET_NAME_MAX, is_valid_name, member_name
 from gcsapply.manifest.samples import SampleRow, SampleSheet, cell_text, columns_hint
 from gcsapply.manifest.schema import did_you_mean, execution_leaf_problems
@@ -48,6 +48,9 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
     # values other than inputs that hold placeholders are re-checked against the schema per row
     fields = _without(spec.data, "inputs")
     substituted = [(path, text) for path, text in walk_strings(fields, ()) if placeholder_columns(text)]
+    positions = spec.positions()
+    from_rows = {name for name, path in REFERENCED_FIELDS.items()
+                 if any(written == path for written, _text in substituted)}
     keys: dict[str, SampleRow] = {}
     names: dict[str, tuple[str, SampleRow]] = {}
     for row in sheet.rows:
@@ -70,10 +73,21 @@ def expand_set(set_name: str, key_column: str, spec: MergedSpec, inputs: dict, s
         if problems:
             result.diagnostics.extend(problems)
             continue
+        source = Source(row.file, row.line, row.column)
         member = build_execution_spec(data, name=name, inputs=member_inputs, set_name=set_name,
-                                 source=Source(row.file, row.line, row.column))
+                                      source=source,
+                                      positions=_row_positions(positions, from_rows, source))
         result.members.append((member, row))
     return result
+
+
+def _row_positions(positions: dict, from_rows: set, row: Source) -> dict:
+    """A member's positions: the set's, except values written as placeholders, which come from
+    the row (at the key path that holds the placeholder). Shared when no value does."""
+    if not from_rows:
+        return positions
+    return {**positions, **{name: Source(row.file, row.line, row.column, positions[name].path)
+                            for name in from_rows}}
 
 
 def _row_problems(row: SampleRow, set_name: str, key_column: str, sheet: SampleSheet,

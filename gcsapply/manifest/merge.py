@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcsapply.diagnostics import ERROR
+from gcsapply.diagnostics import ERROR, format_path
+from gcsapply.manifest.model import REFERENCED_FIELDS, Source
 from gcsapply.yamlio import YamlDocument
 
 DEFAULTS_PATH = ("spec", "defaults", "execution")
@@ -49,6 +50,17 @@ class MergedSpec:
         if _has(self.defaults_document.data, DEFAULTS_PATH + path):
             return self.defaults_document, DEFAULTS_PATH + path
         return self.document, self.prefix + path
+
+    def source_of(self, path: tuple) -> Source:
+        """The file, line, column and key path of the value at ``path`` (relative to the
+        spec), in the document that wrote it."""
+        document, absolute = self.locate(tuple(path))
+        return Source(document.file, *document.where(absolute), format_path(absolute) or None)
+
+    def positions(self) -> dict:
+        """Where each of :data:`REFERENCED_FIELDS` that the spec holds was written."""
+        return {name: self.source_of(path) for name, path in REFERENCED_FIELDS.items()
+                if _has(self.data, path)}
 
     def diagnostic(self, path: tuple, code: str, message: str, *, hint=None, severity=ERROR,
                    at_key=False):

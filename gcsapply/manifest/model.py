@@ -17,22 +17,28 @@ from gcsapply.manifest.names import versioned_name
 
 __all__ = ["KIND_EXECUTION", "KIND_EXECUTIONSET", "KIND_STACK", "KIND_WORKFLOW"]  # re-exported
 
-DEFAULT_STATE_PATH = ".gcsapply/state.json"
+WORK_FOLDER = ".gcsapply"  # beside the Stack manifest (DIR without one): state, database
+DEFAULT_STATE_PATH = f"{WORK_FOLDER}/state.json"
 # The labels that make a run this stack's (DESIGN §2), and the lineage of the state that
 # launched it (DESIGN §3: tells two stacks of one name apart). A uuid lineage (36 characters)
 # fits the 63-character label values the service keeps on the run's Kubernetes object.
 LABEL_STACK = "gcsapply-stack"
 LABEL_KEY = "gcsapply-key"
 LABEL_LINEAGE = "gcsapply-lineage"
+# ExecutionSpec fields that name something in GCS, checked at plan time -> the key path that
+# holds each, relative to the Execution's spec
+REFERENCED_FIELDS = {"environment": ("environment",), "workflow": ("workflow", "id")}
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a resource was declared, for messages."""
+    """Where a resource or a value was declared, for messages: the file as reached from DIR,
+    its line and column, and (for a value) the dotted key path that holds it."""
 
     file: str
     line: int | None = None
     column: int | None = None
+    path: str | None = None
 
     def __str__(self) -> str:
         return ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
@@ -41,11 +47,12 @@ class Source:
 @dataclass(frozen=True)
 class StackSpec:
     name: str
-    root: Path  # the directory given to the command
+    root: Path  # the directory given to the command: everything stays inside it
     endpoint: str = "embedded"  # "embedded" | "region" | an https:// URL
     region: str | None = None
     project_id: str | None = None
-    state_path: str = DEFAULT_STATE_PATH  # relative to root
+    state_path: str = DEFAULT_STATE_PATH  # as reached from root
+    work_dir: str = WORK_FOLDER  # .gcsapply/ beside the Stack manifest, as reached from root
     parallelism: int = 10
     reads_per_minute: int = 600
     writes_per_minute: int = 300
@@ -53,6 +60,7 @@ class StackSpec:
     max_launches_per_apply: int | None = None
     max_deletes_per_apply: int | None = None
     source: Source | None = None  # None when the tree has no Stack manifest
+    endpoint_source: Source | None = None  # where spec.endpoint is written, when it is
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,18 @@ class ExecutionSpec:
     prevent_destroy: bool = False
     set_name: str | None = None  # the ExecutionSet this run belongs to
     source: Source | None = None
+    # where the values that name something in GCS were written (REFERENCED_FIELDS -> Source):
+    # the Execution, the set's template, the Stack defaults or a sample-sheet row
+    positions: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def address(self) -> str:
         return f"execution/{self.name}"
+
+    def source_of(self, name: str) -> Source | None:
+        """Where the value of ``name`` (a key of :data:`REFERENCED_FIELDS`) was written; the
+        run's own source when that is not known."""
+        return self.positions.get(name) or self.source
 
     @property
     def workflow_ref(self) -> str:

@@ -8,9 +8,9 @@ absolute path, a ``../`` that climbs out, or a link (or chain of links) whose ta
 outside is refused with the path as written, never with the target or its content. So is a
 path into a hidden file or folder of the stack, before or after links (``.git/config`` holds
 the checkout's token, ``.env`` files hold secrets; discovery skips them too), except the state
-file's default home ``.gcsapply/``. Special files (FIFOs, devices, sockets, directories,
-anything under ``/proc`` or ``/sys``) are refused from ``stat`` alone, before anything opens
-them.
+file's homes: ``.gcsapply/`` of the stack directory or of the Stack manifest's folder.
+Special files (FIFOs, devices, sockets, directories, anything under ``/proc`` or ``/sys``) are
+refused from ``stat`` alone, before anything opens them.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ OUTSIDE_HINT = ("paths in manifests must stay inside the stack directory, symbol
 HIDDEN_HINT = ("gcsapply reads no hidden file or folder (.git, .env, ...): they often hold "
                "credentials; move the file to an ordinary folder of the stack")
 NOT_REGULAR = "is not a regular file (a FIFO, device or socket)"
-STATE_FOLDER = ".gcsapply"  # the one hidden folder a state file may be in
 PATH_LIMIT = 80  # characters of a written path a message quotes
 
 
@@ -70,11 +69,12 @@ def is_inside(real: str, root_real: str) -> bool:
 
 
 def name_path(root: Path, document_file: str, value: str, *, must_exist: bool = True,
-              hidden_ok: str | None = None) -> NamedPath:
+              hidden_ok: str | tuple[str, ...] = ()) -> NamedPath:
     """Resolve ``value``, written in ``document_file`` (as shown from DIR), and say what is
     wrong with it, if anything; nothing is opened. With ``must_exist`` false (the state file,
     created by the first apply) a file that does not exist yet is fine; ``hidden_ok`` names the
-    one hidden top-level folder the path may be in."""
+    hidden folders (as reached from DIR, e.g. ``.gcsapply`` or ``manifests/.gcsapply``) the
+    path may be in."""
     path = resolve_relative(document_file, root, value)
     named = NamedPath(value, path, shown_path(root, path))
     if os.path.isabs(value):
@@ -88,7 +88,9 @@ def name_path(root: Path, document_file: str, value: str, *, must_exist: bool = 
     root_real = stack_root(root)
     if not is_inside(real, root_real):
         return _refused(named, "is a symbolic link that leads outside the stack directory")
-    if _hidden(named.shown, hidden_ok) or _hidden(os.path.relpath(real, root_real), hidden_ok):
+    allowed = (hidden_ok,) if isinstance(hidden_ok, str) else tuple(hidden_ok)
+    if _hidden(named.shown, allowed) or _hidden(os.path.relpath(real, root_real),
+                                                _real_folders(root, root_real, allowed)):
         return _refused(named, "is a hidden file or in a hidden folder", HIDDEN)
     if _is_special_place(real):
         return _refused(named, "is a special file")
@@ -106,7 +108,7 @@ def link_problem(path: Path, root_real: str) -> tuple[str, str] | None:
     real = os.path.realpath(path)
     if not is_inside(real, root_real):
         return OUTSIDE, "is a symbolic link that leads outside the stack directory"
-    if _hidden(os.path.relpath(real, root_real), None):
+    if _hidden(os.path.relpath(real, root_real), ()):
         return HIDDEN, "is a symbolic link to a hidden file or folder"
     return None
 
@@ -146,10 +148,27 @@ def _is_special_place(real: str) -> bool:
     return any(is_inside(real, place) for place in SPECIAL_ROOTS)
 
 
-def _hidden(relative: str, allowed: str | None) -> bool:
+def _real_folders(root: Path, root_real: str, folders: tuple[str, ...]) -> tuple[str, ...]:
+    """``folders`` as reached from the real stack directory: the links of their parents are
+    followed (a linked Stack folder), never a link that is the hidden folder itself (a
+    ``.gcsapply -> .git`` link stays refused); a parent that is hidden after links is dropped."""
+    out = []
+    for folder in folders:
+        parent, name = os.path.split(folder)
+        real_parent = os.path.relpath(os.path.realpath(root / parent), root_real)
+        if is_inside(os.path.realpath(root / parent), root_real) and not _hidden(real_parent, ()):
+            out.append(os.path.normpath(os.path.join(real_parent, name)))
+    return tuple(out)
+
+
+def _hidden(relative: str, allowed: tuple[str, ...]) -> bool:
+    """``relative`` is, or is in, a hidden file or folder other than the ``allowed`` folders."""
     parts = Path(relative).parts
-    if allowed is not None and parts[:1] == (allowed,):
-        parts = parts[1:]
+    for folder in allowed:
+        prefix = Path(folder).parts
+        if parts[:len(prefix)] == prefix:
+            parts = parts[len(prefix):]
+            break
     return any(part.startswith(".") and part not in (".", "..") for part in parts)
 
 

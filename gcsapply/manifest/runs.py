@@ -50,7 +50,8 @@ class RunBuilder:
             return
         name = document.data["metadata"]["name"]
         execution = build_execution_spec(spec.data, name=name, inputs=inputs,
-                                    source=Source(document.file, *document.where(())))
+                                         source=Source(document.file, *document.where(())),
+                                         positions=spec.positions())
         self.executions[execution.address] = execution
 
     def add_set(self, document: YamlDocument, result: SchemaResult) -> None:

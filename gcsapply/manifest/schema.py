@@ -182,11 +182,27 @@ def _diagnostics_for(document: YamlDocument, error: ValidationError) -> list[Dia
                                     hint=hint or _required_hint(key), at_key=True) for key in missing]
     message = schema.get("x-message")
     if message:
+        suggestion = _suggestion(error.instance, schema)
+        if suggestion:
+            hint = f"{suggestion} {hint}" if hint else suggestion
         return [document.diagnostic(path, "invalid-value",
                                     f"{_subject(path)} {message} (got {describe_value(error.instance)})",
                                     hint=hint)]
     code, message, default_hint = _generic(error)
     return [document.diagnostic(path, code, f"{_subject(path)} {message}", hint=hint or default_hint)]
+
+
+def _suggestion(instance, schema: dict) -> str | None:
+    """A did-you-mean for a string close to one of the node's enumerated words
+    (``endpoint: Embedded`` -> ``'embedded'``), looking into ``anyOf``/``oneOf`` branches."""
+    if not isinstance(instance, str):
+        return None
+    words = list(schema.get("enum") or [])
+    for branch in (schema.get("anyOf") or []) + (schema.get("oneOf") or []):
+        if isinstance(branch, dict):
+            words += list(branch.get("enum") or [])
+    words = [w for w in words if isinstance(w, str)]
+    return did_you_mean(instance, words) if words else None
 
 
 def _generic(error: ValidationError) -> tuple[str, str, str]:

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.manifest.model import DEFAULT_STATE_PATH, ExecutionSpec, RunPolicy, Source, StackSpec, WorkflowSpec
+from gcsapply.manifest.model import WORK_FOLDER, ExecutionSpec, RunPolicy, Source, StackSpec, WorkflowSpec
 
 DEFAULT_MAX_LAUNCHES_PER_APPLY = 1000
 DEFAULT_MAX_DELETES_PER_APPLY = 50
 
 
 def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,
-                     source: Source | None) -> StackSpec:
-    """A StackSpec from a schema-valid ``spec`` (``{}`` when the tree has no Stack)."""
+                     source: Source | None, work_dir: str = WORK_FOLDER,
+                     endpoint_source: Source | None = None) -> StackSpec:
+    """A StackSpec from a schema-valid ``spec`` (``{}`` when the tree has no Stack).
+
+    ``state_path`` and ``work_dir`` are as reached from ``root``; the default state path is
+    ``state.json`` in ``work_dir``."""
     rate = spec.get("rateLimit") or {}
     limits = spec.get("limits") or {}
     return StackSpec(
@@ -32,7 +36,8 @@ def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | Non
         endpoint=spec.get("endpoint", "embedded"),
         region=spec.get("region"),
         project_id=spec.get("projectId"),
-        state_path=state_path or DEFAULT_STATE_PATH,
+        state_path=state_path or f"{work_dir}/state.json",
+        work_dir=work_dir,
         parallelism=int(spec.get("parallelism", 10)),
         reads_per_minute=int(rate.get("readsPerMinute", 600)),
         writes_per_minute=int(rate.get("writesPerMinute", 300)),
@@ -40,6 +45,7 @@ def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | Non
         max_launches_per_apply=_limit(limits, "maxLaunchesPerApply", DEFAULT_MAX_LAUNCHES_PER_APPLY),
         max_deletes_per_apply=_limit(limits, "maxDeletesPerApply", DEFAULT_MAX_DELETES_PER_APPLY),
         source=source,
+        endpoint_source=endpoint_source,
     )
 
 
@@ -60,10 +66,12 @@ def build_workflow_spec(spec: dict, *, name: str, template_path: Path, template_
 
 
 def build_execution_spec(spec: dict, *, name: str, inputs: dict, set_name: str | None = None,
-                         source: Source | None = None) -> ExecutionSpec:
+                         source: Source | None = None,
+                         positions: dict | None = None) -> ExecutionSpec:
     """An ExecutionSpec from a schema-valid spec with Stack defaults merged in.
 
-    ``inputs`` are the converted inputs (declared types, integral numbers as ints).
+    ``inputs`` are the converted inputs (declared types, integral numbers as ints);
+    ``positions`` where the values that name something in GCS were written.
     """
     run_policy = spec.get("runPolicy") or {}
     lifecycle = spec.get("lifecycle") or {}
@@ -93,6 +101,7 @@ def build_execution_spec(spec: dict, *, name: str, inputs: dict, set_name: str |
         prevent_destroy=bool(lifecycle.get("preventDestroy", False)),
         set_name=set_name,
         source=source,
+        positions=positions if positions is not None else {},
     )
 
 

@@ -19,7 +19,8 @@ from gcsapply.manifest.model import ExecutionSpec, key_label
 from gcsapply.plan.context import PlanContext, Section
 from gcsapply.plan.diff import FIELD_RULES, diff_fields
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Drift, PlanWarning, Reason
-from gcsapply.plan.views import execution_after, launch_settings
+from gcsapply.plan.settings import settings_warnings
+from gcsapply.plan.views import execution_after
 
 RULES = FIELD_RULES[KIND_EXECUTION]
 
@@ -127,8 +128,8 @@ def _plan_wanted(ctx: PlanContext, spec: ExecutionSpec, section: Section) -> Non
         before, after if action is not Action.DELETE else None, diff, depends,
         desired=spec, live=run))
     _flags(section, spec, gcs_name, decision, run, launched, version)
-    if action is not Action.CREATE and entry is not None:
-        _next_run_warning(section, spec, gcs_name, entry, key)
+    if action is not Action.CREATE:
+        section.warnings += settings_warnings(spec, gcs_name, entry, run, key, action)
     section.changes += superseded
 
 
@@ -236,19 +237,6 @@ def _flags(section: Section, spec, gcs_name: str, decision: Decision, run, launc
             address, "retry-uses-old-version",
             f"the template changed since launch: the retry re-runs {run.workflow_name}, not "
             f"{version.gcs_name} (change runPolicy.rerunToken to run the new template)"))
-
-
-def _next_run_warning(section: Section, spec: ExecutionSpec, gcs_name: str,
-                      entry: dict | None, key: str) -> None:
-    if not entry or entry.get("key") != key or not isinstance(entry.get("launch"), dict):
-        return
-    changed = diff_fields(entry["launch"], launch_settings(spec), RULES.next_run, rules=RULES)
-    if changed:
-        fields = ", ".join(sorted({d.path.split(".")[0].split("[")[0] for d in changed}))
-        section.warnings.append(PlanWarning(
-            spec.address, "applies-to-next-run",
-            f"{fields} changed; launch settings are not part of the run key, so this applies "
-            f"to the next run only ({gcs_name} keeps its settings)"))
 
 
 def _distinct(records, current_id: str | None) -> list[dict]:

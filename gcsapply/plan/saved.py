@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,9 +31,9 @@ from gcsapply.schemas import load_schema
 from gcsapply.state.shapes import loads_strict, too_deep
 
 ABSENT = "absent"
-_SAVE_HINT = "save a plan with 'gcsapply plan DIR --out FILE'"
 _ADDRESS = re.compile(r"(workflow|execution)/[a-z]([a-z0-9-]*[a-z0-9])?(#[a-z]([a-z0-9-]*[a-z0-9])?)?")
 MAX_PLAN_DEPTH = 100  # manifests nest at most 64 levels (yamlio); a plan adds a few
+MAX_LISTED = 10  # problems a stale-plan error names before "and N more"
 
 
 def plan_fingerprints(plan: Plan) -> dict[str, str]:
@@ -53,24 +54,28 @@ def plan_fingerprints(plan: Plan) -> dict[str, str]:
 def read_saved_plan(path: Path) -> dict:
     """The saved plan document at ``path``; anything else is refused here with a
     :class:`UsageError` naming the file and the field, not met later as a crash."""
+    hint = _not_a_plan_hint(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise UsageError(f"{path} cannot be read: {exc.strerror}", hint=_SAVE_HINT) from exc
+        raise UsageError(f"{path} cannot be read: {exc.strerror}", hint=hint) from exc
     try:
-        document = loads_strict(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path} is neither a stack directory nor a saved plan: not UTF-8 "
-                         f"text (byte {exc.start})", hint=_SAVE_HINT) from exc
-    except ValueError as exc:  # json.JSONDecodeError, StrictJsonError
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise UsageError(f"{path} is neither a stack directory nor a saved plan: not JSON "
-                         f"({reason})", hint=_SAVE_HINT) from exc
+        raise UsageError(f"{path} is not a saved plan: not UTF-8 text (byte {exc.start})",
+                         hint=hint) from exc
+    try:
+        document = loads_strict(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not a saved plan: {_why_not_json(path, text, exc)}",
+                         hint=hint) from exc
+    except ValueError as exc:  # StrictJsonError: NaN, 1e999, nesting too deep
+        raise UsageError(f"{path} is not a saved plan: not JSON ({exc})", hint=hint) from exc
     if not isinstance(document, dict) or not isinstance(document.get("saved"), dict):
-        raise UsageError(f"{path} is not a saved plan (no 'saved' section)", hint=_SAVE_HINT)
+        raise UsageError(f"{path} is not a saved plan (no 'saved' section)", hint=hint)
     problem = _document_problem(document)
     if problem is not None:
-        raise UsageError(f"{path} is not a valid saved plan: at {problem}", hint=_SAVE_HINT)
+        raise UsageError(f"{path} is not a valid saved plan: at {problem}", hint=hint)
     return document
 
 
@@ -89,46 +94,109 @@ def compare_saved(saved_doc: dict, fresh_plan: Plan, fresh_document: dict) -> li
 
     ``fresh_document`` is ``fresh_plan``'s JSON plan document
     (:func:`gcsapply.render.plan_text.plan_document`): a change the manifests now plan
-    differently is found by comparing it with the saved document's."""
+    differently is found by comparing it with the saved document's. Each address that changed
+    is named once, with the first of: no longer planned, changed in GCS, a new change, planned
+    differently. A workflow fingerprinted only because the changes use it is named only when
+    it changed in GCS; when none of the saved changes is planned any more (the plan, or the
+    same changes, were applied), that is said once rather than address by address."""
     saved = saved_doc.get("saved") or {}
-    problems = []
-    if saved.get("lineage") != fresh_plan.lineage:
-        problems.append(f"the state lineage is now {fresh_plan.lineage}, the plan was made "
-                        f"against {excerpt(str(saved.get('lineage')), None)}")
-    if saved.get("serial") != fresh_plan.serial:
-        problems.append(f"the state serial is now {fresh_plan.serial}, the plan was made at "
-                        f"serial {saved.get('serial')}")
+    problems = _state_problems(saved, fresh_plan)
     old, new = saved.get("fingerprints") or {}, plan_fingerprints(fresh_plan)
-    for address in sorted(set(old) | set(new)):
-        if address not in new:
-            problems.append(f"{address}: no longer planned")
-        elif address not in old:
-            problems.append(f"{address}: a change the saved plan does not contain")
-        elif old[address] != new[address]:
-            problems.append(f"{address}: changed in GCS since the plan was made")
     saved_changes = {c["address"]: c for c in saved_doc.get("changes", [])
                      if c.get("action") != "noop"}
     fresh_changes = {c["address"]: c for c in fresh_document["changes"]
                      if c["action"] != "noop"}
-    for address in sorted(set(saved_changes) & set(fresh_changes)):
-        if saved_changes[address] != fresh_changes[address]:
-            problems.append(f"{address}: the manifests now plan a different change")
+    gone = sorted(set(saved_changes) - set(fresh_changes))
+    if gone and len(gone) == len(saved_changes) and len(gone) > 1:
+        problems.append(f"none of its {len(gone)} changes is planned any more "
+                        "(it was applied, or the same changes were)")
+        gone_said = set(gone)
+    else:
+        gone_said = set()
+    for address in sorted(set(old) | set(new) | set(saved_changes) | set(fresh_changes)):
+        if address in gone_said:
+            continue
+        problem = _address_problem(address, old, new, saved_changes, fresh_changes)
+        if problem is not None:
+            problems.append(f"{address}: {problem}")
     return problems
 
 
 def stale_plan_check(path: Path, plan_document: Callable[[Plan], dict]
                      ) -> Callable[[dict, Plan], None]:
     """The check ``apply FILE`` runs on its fresh plan: it raises :class:`StalePlanError`
-    (``stale plan: ...``) unless the fresh plan is the one saved at ``path``.
-    ``plan_document`` renders a plan's JSON document (see :func:`compare_saved`)."""
+    (``stale plan: ...``, at most :data:`MAX_LISTED` problems named) unless the fresh plan is
+    the one saved at ``path``. ``plan_document`` renders a plan's JSON document (see
+    :func:`compare_saved`)."""
     def check(saved_doc: dict, fresh_plan: Plan) -> None:
         problems = compare_saved(saved_doc, fresh_plan, plan_document(fresh_plan))
-        if problems:
-            raise StalePlanError(
-                "stale plan: " + "; ".join(problems), where=str(path),
-                hint="a saved plan applies at most once and only to the state it was made "
-                     "against; run 'gcsapply plan --out' again")
+        if not problems:
+            return
+        listed = problems[:MAX_LISTED]
+        if len(problems) > MAX_LISTED:
+            listed.append(f"and {len(problems) - MAX_LISTED} more")
+        raise StalePlanError(
+            "stale plan: " + "; ".join(listed), where=str(path),
+            hint="a saved plan applies at most once and only to the state it was made "
+                 f"against; run {replan_command(saved_doc, path)} again")
     return check
+
+
+def replan_command(saved_doc: dict, path: Path) -> str:
+    """``'gcsapply plan <the stack directory> --out <path>'``, quoted for a shell."""
+    stack_dir = str((saved_doc.get("saved") or {}).get("stack_dir") or ".")
+    return f"'gcsapply plan {shlex.quote(stack_dir)} --out {shlex.quote(str(path))}'"
+
+
+def _state_problems(saved: dict, fresh_plan: Plan) -> list[str]:
+    problems = []
+    if saved.get("lineage") != fresh_plan.lineage:
+        made = "before the stack's first apply" if saved.get("lineage") is None else \
+            f"against {excerpt(str(saved.get('lineage')), None)}"
+        now = fresh_plan.lineage if fresh_plan.lineage is not None else "none (no state)"
+        problems.append(f"the state lineage is now {now}, the plan was made {made}")
+    if saved.get("serial") != fresh_plan.serial:
+        problems.append(f"the state serial is now {fresh_plan.serial}, the plan was made at "
+                        f"serial {saved.get('serial')}")
+    return problems
+
+
+def _address_problem(address: str, old: dict, new: dict, saved_changes: dict,
+                     fresh_changes: dict) -> str | None:
+    if address in saved_changes and address not in fresh_changes:
+        return "no longer planned"
+    if address in old and address in new and old[address] != new[address]:
+        return "changed in GCS since the plan was made"
+    if address in fresh_changes and address not in saved_changes:
+        return "a change the saved plan does not contain"
+    if address in saved_changes and saved_changes[address] != fresh_changes[address]:
+        return "the manifests now plan a different change"
+    return None
+
+
+def _not_a_plan_hint(path: Path) -> str:
+    """What ``apply`` takes, with the real names: a manifest's directory, or a saved plan."""
+    if _is_yaml(path):
+        stack_dir = shlex.quote(str(Path(path).parent))
+        return (f"to apply the stack this manifest is part of, give its directory: "
+                f"'gcsapply apply {stack_dir}'; a saved plan is the file "
+                f"'gcsapply plan {stack_dir} --out FILE' writes")
+    return "apply takes a stack directory, or a plan saved by 'gcsapply plan' with --out"
+
+
+def _why_not_json(path: Path, text: str, exc: json.JSONDecodeError) -> str:
+    """In the user's words, not the JSON parser's."""
+    if _is_yaml(path):
+        return "it is a YAML file (a saved plan is JSON)"
+    if not text.strip():
+        return "it is empty"
+    if not text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return "it is not JSON"
+    return f"its JSON is cut short or damaged at line {exc.lineno}, column {exc.colno}"
+
+
+def _is_yaml(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".yaml", ".yml")
 
 
 def _document_problem(document: dict) -> str | None:

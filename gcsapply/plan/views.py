@@ -43,6 +43,13 @@ def launch_settings(spec: ExecutionSpec) -> dict:
             "notification": sorted_deep(spec.notification) if spec.notification else None}
 
 
+def applied_settings(spec: ExecutionSpec) -> dict:
+    """The settings an edit of which changes no run once it is launched (or past Pending,
+    Running and Retrying, for the priority): what an entry's ``fingerprint`` records when an
+    apply saw such an edit (:mod:`gcsapply.plan.settings`)."""
+    return {**launch_settings(spec), "priority": spec.priority}
+
+
 def execution_policies(spec: ExecutionSpec) -> dict:
     """What state records so a removed manifest is pruned by the policy it last had."""
     return {"deletion_policy": spec.deletion_policy,

@@ -82,9 +82,20 @@ def render_cost(plan: Plan) -> str:
         head = (f"Cost: {cost.launches} run{'s' if cost.launches != 1 else ''} to launch, "
                 f"{at_least}{cost.jobs} jobs, {at_least}{_number(cost.vcpu)} vCPU, "
                 f"{at_least}{_number(cost.memory_gb)} GB memory requested")
-    if cost.deletes:
-        head += f"; {cost.deletes} to delete"
-    return head + "."
+    return head + _removals(plan) + "."
+
+
+def _removals(plan: Plan) -> str:
+    """``; 1 to delete, 1 to replace (...)``, counted as the summary line counts them: a
+    replace deletes, then creates, and ``limits.maxDeletesPerApply`` counts it as a delete."""
+    counts = plan.summary()
+    parts = [f"{counts[action]} to {action}" for action in (Action.DELETE, Action.REPLACE)
+             if counts[action]]
+    if not parts:
+        return ""
+    if counts[Action.REPLACE]:
+        parts[-1] += " (a replace deletes, then creates)"
+    return "; " + ", ".join(parts)
 
 
 def _text_block(change: Change, colour: bool) -> list[str]:

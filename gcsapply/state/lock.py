@@ -3,7 +3,7 @@
 The lock is a small JSON file created atomically (``O_CREAT | O_EXCL``) beside ``state.json``.
 It names its holder: pid, host, command, start time, and the holder's process start time so a
 recycled pid is not mistaken for the holder. A second apply fails with those details and the
-hint ``gcsapply state unlock DIR``; a lock left by a process that is gone from this host is
+hint ``gcsapply state unlock <the stack directory>``; a lock left by a process that is gone from this host is
 released with a warning (that is what a ``kill -9`` leaves behind). A lock file that cannot be
 read -- damaged, of another version, an impossible pid, not a regular file -- counts as held:
 whose it is cannot be told. Taking the lock also cuts off a journal line that a crashed holder
@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shlex
 import socket
 import stat
 import uuid
@@ -85,13 +86,13 @@ class StateLock:
                     "the state is locked, but the lock file cannot be read to tell by whom",
                     where=str(self.path),
                     hint=("if no apply or destroy of this stack is running anywhere, run "
-                          f"'gcsapply state unlock {self.unlock_hint_dir or '.'}'"))
+                          f"'gcsapply state unlock {shlex.quote(self.unlock_hint_dir or '.')}'"))
             if not holder_is_dead(current):
                 raise LockHeldError(
                     f"the state is locked by {current.describe()}",
                     where=str(self.path),
                     hint=("wait for it to finish; if it is gone, run "
-                          f"'gcsapply state unlock {self.unlock_hint_dir or '.'}'"))
+                          f"'gcsapply state unlock {shlex.quote(self.unlock_hint_dir or '.')}'"))
             self.warnings.append(
                 f"released a stale lock: its holder ({current.describe()}) is no longer "
                 "running on this host; pending journal entries will be resolved")

@@ -1,7 +1,10 @@
 """Rules for the grammar's built-in functions and conditions (checklist items 17-19):
-``range``, ``get_result``, ``check_result``, and where each may appear."""
+``range``, ``get_result``, ``check_result``, where each may appear, and a call that a YAML
+flow list cut at its commas (``vars_iter: [range(0, 3)]``)."""
 
 from __future__ import annotations
+
+import re
 
 from gcsapply.diagnostics import excerpt, quote
 from gcsapply.template.calls import parse_call
@@ -136,3 +139,72 @@ def check_result_call(c: Checker, path: tuple, call, step, body, fn: str, second
         elif name is None and not arg.quoted:
             c.error(path, "result-argument-type", f"the {second} of {fn} must be quoted: {quote(arg.text)}",
                     f'write `{fn}({excerpt(target)}, "{excerpt(arg.text)}")`', doc=False)
+
+
+def find_split_calls(items: list) -> list[tuple[int, int, str]]:
+    """Calls a YAML flow list cut at their commas: ``vars_iter: [range(5, 5)]`` reads as
+    ``['range(5', '5)']``. Returns ``(first, last, call)`` per call rejoined, the pieces being
+    ``items[first:last + 1]``."""
+    found, index = [], 0
+    while index < len(items):
+        item = items[index]
+        if isinstance(item, str) and _CALL_START.match(item) and _depth(item) > 0:
+            joined, depth, last = item, _depth(item), index
+            while depth > 0 and last + 1 < len(items) and _is_piece(items[last + 1]):
+                last += 1
+                piece = render_value(items[last])
+                joined, depth = f"{joined}, {piece}", depth + _depth(piece)
+            if depth == 0:
+                found.append((index, last, joined))
+                index = last + 1
+                continue
+        index += 1
+    return found
+
+
+def report_split_call(c: Checker, path: tuple, items: list, first: int, last: int,
+                      call: str) -> None:
+    pieces = ", ".join(quote(p) for p in items[first:last + 1])
+    c.error(path, "vars-iter-split-call",
+            f"{excerpt(call)} was read as {last - first + 1} vars_iter elements, {pieces}: in a "
+            "flow list `[...]` YAML splits at every comma",
+            f"quote the call: {_rewritten(items, first, last, call)}", doc=False)
+
+
+_CALL_START = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*\(")
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
+
+
+def _depth(text: str) -> int:
+    return text.count("(") - text.count(")")
+
+
+def _is_piece(item) -> bool:
+    return isinstance(item, (str, int, float)) and not isinstance(item, bool)
+
+
+def _rewritten(items: list, first: int, last: int, call: str) -> str:
+    """``vars_iter: [...]`` as it should be written, the call quoted; for a long list (or one
+    holding nested values, wrong anyway) only the quoted call."""
+    rest = items[:first] + items[last + 1:]
+    if len(rest) > 5 or any(isinstance(item, dict) or (isinstance(item, list) and (
+            len(item) > 10 or any(isinstance(m, (list, dict)) for m in item))) for item in rest):
+        return _single_quoted(call)
+    shown = [_flow(item) for item in items[:first]] + [_single_quoted(call)] \
+        + [_flow(item) for item in items[last + 1:]]
+    written = f"vars_iter: [{', '.join(shown)}]"
+    return written if len(written) <= 100 else _single_quoted(call)
+
+
+def _flow(item) -> str:
+    """``item`` (a scalar, or a list of them) as YAML flow text that reads back the same."""
+    if isinstance(item, list):
+        return "[" + ", ".join(_flow(member) for member in item) + "]"
+    if isinstance(item, str):
+        plain = _PLAIN.match(item) and item.lower() not in ("true", "false", "null")
+        return excerpt(item) if plain else _single_quoted(item)
+    return excerpt(render_value(item))
+
+
+def _single_quoted(text: str) -> str:
+    return "'" + excerpt(text).replace("'", "''") + "'"

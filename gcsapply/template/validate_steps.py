@@ -9,7 +9,14 @@ from gcsapply.diagnostics import excerpt, excerpt_list, quote
 from gcsapply.template.calls import parse_call
 from gcsapply.template.checker import Checker, chain_text, suggest_name
 from gcsapply.template.graph import ITERATE, MAX_STEP_CONTAINERS, WHOLE, find_cycles
-from gcsapply.template.validate_calls import check_condition, check_misplaced_calls, check_range, check_result_call
+from gcsapply.template.validate_calls import (
+    check_condition,
+    check_misplaced_calls,
+    check_range,
+    check_result_call,
+    find_split_calls,
+    report_split_call,
+)
 from gcsapply.template.values import (
     POSITIONAL_RE,
     parse_cpu,
@@ -61,8 +68,15 @@ def check_iteration(c: Checker, path: tuple, spec: dict, template_key: str, step
                 "vars_iter must be a list of value lists", "write `vars_iter: [[a, b], range(0, 3)]`")
     elif isinstance(vars_iter, list):
         positions = len(vars_iter)
+        pieces: set[int] = set()  # elements that are pieces of a call cut at its commas
+        for first, last, call in find_split_calls(vars_iter) if c.strict else ():
+            report_split_call(c, path + ("vars_iter", first), vars_iter, first, last, call)
+            _check_iter_element(c, path + ("vars_iter", first), call, step, body)
+            pieces.update(range(first, last + 1))
+            positions -= last - first  # count the positions the author meant
         for index, element in enumerate(vars_iter):
-            _check_iter_element(c, path + ("vars_iter", index), element, step, body)
+            if index not in pieces:
+                _check_iter_element(c, path + ("vars_iter", index), element, step, body)
     if widths and positions is not None and spec.get("vars_iter") and any(w != positions for w in widths):
         c.error(path + ("vars",), "vars-width-mismatch",
                 f"vars rows have {sorted(widths)[0]} values but vars_iter has {positions} lists",
@@ -299,6 +313,15 @@ def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) 
             c.error(entry_path + ("target",), "depends-target-unknown",
                     f"step {quote(name)} depends on {quote(render_value(target))}, which is not a step",
                     f"did you mean `{excerpt(close)}`?" if close else "steps: " + excerpt_list(workflow))
+        elif _may_be_skipped(workflow[target]) \
+                and _condition(workflow[target]) != _condition(workflow.get(name)):
+            c.warning(entry_path + ("target",), "depends-on-conditional-step",
+                      f"step {quote(name)} depends on {quote(target)}, which is skipped when its "
+                      f"condition ({excerpt(render_value(_condition(workflow[target])))}) is "
+                      f"false; a skipped step counts as finished, so {quote(name)} is not held "
+                      f"back and may run without the results of {quote(target)}",
+                      "GCS does not document what follows a skipped step: make "
+                      f"{quote(name)} work without those results, or give it the same condition")
         if kind not in (None, "", WHOLE, ITERATE):
             c.error(entry_path + ("type",), "depends-type-invalid",
                     f"dependency type {quote(render_value(kind))} is not `whole` or `iterate`",
@@ -310,6 +333,20 @@ def _check_depends(c: Checker, name: str, depends, path: tuple, workflow: dict) 
                           f"step {quote(name)} ({mine} containers) iterates over {quote(target)} ({theirs} "
                           "containers); unpaired containers get no edge",
                           "give both steps the same number of containers, or use `type: whole`")
+
+
+def _condition(body):
+    return body.get("condition", True) if isinstance(body, dict) else True
+
+
+def _may_be_skipped(body) -> bool:
+    """A step with a (well-formed) condition other than ``true``."""
+    condition = _condition(body)
+    if isinstance(condition, bool):
+        return not condition
+    call = parse_call(condition)
+    return whole_variable(condition) is not None or (call is not None
+                                                     and call.name == "check_result")
 
 
 def _check_cycles(c: Checker, workflow: dict) -> None:

@@ -58,7 +58,9 @@ def test_a_file_that_is_not_a_saved_plan_is_refused(gcs, tmp_path):
     other.write_text('{"hello": 1}')
     result = gcs.run("apply", other)
     assert result.code == 1
-    assert "is not a saved plan" in result.err
+    assert result.err == (
+        f"error: {other} is not a saved plan (no 'saved' section)\n"
+        "  hint: apply takes a stack directory, or a plan saved by 'gcsapply plan' with --out\n")
 
 
 @pytest.mark.parametrize("damage", [
@@ -88,8 +90,12 @@ def test_a_saved_plan_made_against_another_target_is_refused_as_stale(gcs, tmp_p
     saved.write_text(json.dumps(plan))
     result = gcs.run("apply", saved)
     assert result.code == 1
-    assert "stale plan: it was made against endpoint embedded, project another-project" \
-        in result.err
+    assert result.err.endswith(
+        "stale plan: it was made against endpoint embedded, project another-project, stack "
+        "teststack, but the stack now targets endpoint embedded, project "
+        "0e5c5d3bc1a54c5fa3a2e1d6f0b1c2d3, stack teststack\n"
+        "  hint: a saved plan applies only to the target it was made against; run "
+        f"'gcsapply plan {gcs.root.resolve()} --out {saved}' again\n")
     assert gcs.executions() == []
 
 

@@ -42,5 +42,7 @@ def test_destroy_include_retained_deletes_every_run_and_the_workflow(gcs):
 def test_destroy_without_a_terminal_needs_auto_approve(gcs):
     result = gcs.run("destroy", gcs.root)
     assert result.code == 1
-    assert "--auto-approve" in result.err
+    assert result.err == (
+        "error: destroy needs --auto-approve when stdin is not a terminal\n"
+        f"  hint: review the plan above, then run 'gcsapply destroy {gcs.root} --auto-approve'\n")
     assert len(gcs.executions()) == 2

@@ -101,13 +101,14 @@ def test_a_flag_shared_by_several_commands_reads_the_same_in_each():
         for action in parser._actions:
             if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
                 continue
-            key = action.option_strings[0] if action.option_strings else action.metavar
+            key = action.option_strings[0] if action.option_strings else \
+                (action.metavar if action.nargs is None else f"[{action.metavar}]")  # DIR vs [DIR]
             definition = (action.dest, action.metavar, action.type, action.help, action.default,
                           action.nargs, action.const)
             seen.setdefault(key, {}).setdefault(definition, []).append(name)
     shared = {key: definitions for key, definitions in seen.items()
               if sum(len(names) for names in definitions.values()) > 1}
-    assert {"DIR", "--json", "--auto-approve", "--parallelism", "--target", "--replace",
+    assert {"DIR", "[DIR]", "ADDR", "--json", "--auto-approve", "--parallelism", "--target", "--replace",
             "--relaunch-missing", "--allow-launches", "--allow-deletes"} <= set(shared)
     differing = {key: definitions for key, definitions in shared.items() if len(definitions) > 1}
     assert differing == {}

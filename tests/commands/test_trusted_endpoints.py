@@ -154,7 +154,7 @@ def _run(capsys, *argv) -> tuple[int, str, str]:
 
 
 def _refusal(secret: str, host: str, url: str) -> str:
-    return (f"error: stack.yaml:1:1: spec.endpoint: will not send {secret} to {host}: "
+    return (f"error: stack.yaml:5:13: spec.endpoint: will not send {secret} to {host}: "
             "not a Huawei Cloud domain, and not listed in GCSAPPLY_TRUSTED_ENDPOINTS\n"
             "  hint: a manifest cannot make a host trusted: if this endpoint is yours, list it in "
             f"the environment (GCSAPPLY_TRUSTED_ENDPOINTS={url}), or sign with HW_ACCESS_KEY/"

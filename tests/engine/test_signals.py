@@ -17,7 +17,7 @@ def test_the_first_signal_sets_the_stop_event_and_the_second_raises_interrupted(
         with pytest.raises(Interrupted) as caught:
             os.kill(os.getpid(), signal.SIGINT)
     assert caught.value.exit_code == 130
-    assert "Ctrl-C again" in caught.value.message
+    assert caught.value.message == "Ctrl-C: stopped at once"  # after a SIGTERM, not "again"
 
 
 def test_the_previous_handlers_come_back_afterwards():

@@ -45,3 +45,31 @@ def test_a_workflow_id_that_does_not_exist_is_reported():
     run = execution(workflow="id:0e7196ae-fdbf-84e4-d751-28554dcd7572")
     (problem,) = check_references(desired([], [run]), LIVE, {})
     assert problem.code == "unknown-workflow-id"
+
+
+def test_an_unknown_environment_is_reported_once_per_place_that_writes_it_at_that_key():
+    defaults = Source("stack.yaml", 7, 30, "spec.defaults.execution.environment")
+    members = [execution(f"cohort-{i}", inputs={"i": i}, environment="gpu",
+                         source=Source("samples.csv", i + 2), positions={"environment": defaults})
+               for i in range(4)]
+    own = execution("solo", inputs={"i": 9}, environment="gpu", source=Source("solo.yaml", 1, 1),
+                    positions={"environment": Source("solo.yaml", 6, 16, "spec.environment")})
+    problems = check_references(desired([workflow()], [*members, own]), LIVE, {})
+    assert [(p.file, p.line, p.column, p.path, p.message) for p in problems] == [
+        ("solo.yaml", 6, 16, "spec.environment",
+         "environment 'gpu' does not exist (used by execution/solo)"),
+        ("stack.yaml", 7, 30, "spec.defaults.execution.environment",
+         "environment 'gpu' does not exist (used by execution/cohort-0, execution/cohort-1, "
+         "execution/cohort-2 and 1 more)")]
+
+
+def test_an_unknown_workflow_id_is_reported_at_its_key_naming_the_runs_that_use_it():
+    at = Source("cohort.yaml", 9, 17, "spec.template.workflow.id")
+    runs = [execution(f"m{i}", workflow="id:0e7196ae-fdbf-84e4-d751-28554dcd7572", inputs={"i": i},
+                      source=Source("samples.csv", i + 2), positions={"workflow": at})
+            for i in range(2)]
+    (problem,) = check_references(desired([], runs), LIVE, {})
+    assert (problem.code, problem.file, problem.line, problem.column, problem.path) == (
+        "unknown-workflow-id", "cohort.yaml", 9, 17, "spec.template.workflow.id")
+    assert problem.message == ("no workflow with id 0e7196ae-fdbf-84e4-d751-28554dcd7572 in the "
+                               "project (used by execution/m0, execution/m1)")
