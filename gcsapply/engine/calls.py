@@ -130,11 +130,7 @@ def _update_workflow(change, ctx: CallContext) -> Outcome:
 
 def _delete_workflow(change, ctx: CallContext, *, final: bool = True) -> Outcome:
     def send():
-        try:
-            ctx.api.delete_workflow(change.gcs_id)
-        except NotFoundError:
-            pass
-        return change.gcs_id
+        return _delete_if_present(ctx.api.delete_workflow, change.gcs_id)
 
     def landed():
         return None if find_workflow(ctx.api, change.gcs_name, gcs_id=change.gcs_id) else change.gcs_id
@@ -192,11 +188,7 @@ def _delete_execution(change, ctx: CallContext) -> Outcome:
                  took_effect=lambda item: run_status(item) not in ACTIVE)
 
     def send():
-        try:
-            ctx.api.delete_execution(change.gcs_id)
-        except NotFoundError:
-            pass
-        return change.gcs_id
+        return _delete_if_present(ctx.api.delete_execution, change.gcs_id)
 
     def landed():
         found = find_execution(ctx.api, change.gcs_name, None, gcs_id=change.gcs_id)
@@ -206,6 +198,15 @@ def _delete_execution(change, ctx: CallContext) -> Outcome:
     _send_resolving(change, ctx, "delete_execution", send, landed, settle=False)
     return _done(change, change.gcs_id, "deleted")
 
+
+
+def _delete_if_present(delete, gcs_id: str) -> str:
+    """Delete ``gcs_id``; one already gone is what a delete wants (a resend after a lost answer)."""
+    try:
+        delete(gcs_id)
+    except NotFoundError:
+        pass
+    return gcs_id
 
 HANDLERS = {
     ("workflow", "create"): _create_workflow,
