@@ -266,6 +266,52 @@ def state_path(stack: StackSpec) -> Path:
     return Path(stack.root) / stack.state_path
 
 
+def state_store_url(stack: StackSpec, environ: Mapping[str, str]) -> str | None:
+    """The URL of a remote state's store: ``spec.state.endpoint``; for ``obs`` by default the
+    OBS endpoint of the region (``spec.state.region`` > the stack's region); for ``s3`` by
+    default None (AWS S3, found by boto3 from the region)."""
+    remote = stack.remote_state
+    if remote is None or remote.endpoint:
+        return remote.endpoint if remote else None
+    if remote.backend == "obs":
+        return obs_url(remote.region or resolve_region(stack, environ))
+    return None
+
+
+def obs_url(region: str) -> str:
+    return f"https://obs.{region}.myhuaweicloud.com"
+
+
+def state_credentials(stack: StackSpec, environ: Mapping[str, str]) -> Credentials | None:
+    """What signs a remote state's requests: for ``obs`` the Huawei access key (DESIGN §6;
+    an IAM user name and password cannot sign S3 requests); for ``s3`` None: boto3's own chain
+    (``AWS_ACCESS_KEY_ID``..., profiles, roles). Refuses a security token bound for a store the
+    operator does not trust (DESIGN §7b), before anything is sent."""
+    remote = stack.remote_state
+    if remote is None:
+        return None
+    where = str(remote.source) if remote.source else None
+    url = state_store_url(stack, environ)
+    if remote.backend == "s3":
+        token = "AWS_SESSION_TOKEN" if environ.get("AWS_SESSION_TOKEN") else None
+        credentials = None
+    else:
+        credentials = resolve_credentials(environ)
+        if credentials is None or credentials.kind != "aksk":
+            raise ConfigError(
+                f"no access key for the state bucket {remote.bucket}", where=where,
+                hint="backend obs signs with HW_ACCESS_KEY and HW_SECRET_KEY (or "
+                     "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK); a user name and password "
+                     "cannot sign OBS requests")
+        token = "HW_SECURITY_TOKEN" if credentials.security_token else None
+    if token and url is not None and url != obs_url(remote.region or resolve_region(stack, environ)):
+        trust = _trust(url, trusted_endpoint_rules(environ))
+        if not trust.trusted:
+            raise ConfigError(f"spec.state.endpoint: will not send {token} to {trust.host}: "
+                              f"{trust.reason}", where=where, hint=trust.hint)
+    return credentials
+
+
 def endpoint_where(stack: StackSpec) -> str | None:
     """``file:line:column`` of the Stack's ``spec.endpoint`` (of the Stack when not written),
     for endpoint, credential and trust errors; None without a Stack manifest."""

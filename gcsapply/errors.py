@@ -15,6 +15,7 @@ The tree::
     ├── StateError                     state file unreadable, or bound to another target
     │   ├── LockHeldError              another apply/destroy holds state.lock
     │   └── StalePlanError             a saved plan no longer matches state or GCS
+    │       └── PlanChangedError       apply --reviewed: the changes planned now are not the reviewed
     ├── PlanRefusedError               plan-time refusals: limits, --replace of a run, in-use
     ├── ApplyFailedError               some changes failed (the summary lists them)
     ├── TimeoutExpiredError            --wait ran out of time; runs continue in GCS
@@ -84,6 +85,10 @@ class LockHeldError(StateError):
 
 class StalePlanError(StateError):
     """A saved plan was made against a state or GCS that has since changed."""
+
+
+class PlanChangedError(StalePlanError):
+    """``apply --reviewed``: the plan made now does not make the reviewed plan's changes."""
 
 
 class PlanRefusedError(GcsapplyError):

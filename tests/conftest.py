@@ -47,3 +47,42 @@ def emulator_api(emulator):
     session = GcsSession(emulator.url, auth, reads_per_minute=0, writes_per_minute=0,
                          clock=emulator.clock, max_retries=0)
     yield GcsApi(session)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server: moto's server mode (``ThreadedMotoServer``) on 127.0.0.1,
+    port 0, for the remote state backends. It honours ``If-None-Match`` and ``If-Match``.
+    moto is imported only by the tests that use it."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, monkeypatch):
+    """A fresh bucket on :func:`s3_server`, and the AWS variables that reach it (any key will
+    do: moto does not check signatures). Returns ``(endpoint URL, bucket name, boto3 client)``."""
+    import uuid
+
+    import boto3
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true")):
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    bucket = f"state-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    return s3_server, bucket, client

@@ -1,20 +1,31 @@
-"""``gcsapply state list|show|unlock DIR``: read the inventory, or release a stale lock.
+"""``gcsapply state list|show|pull|push|migrate|unlock DIR``: the stack's inventory.
 
-``list`` and ``show`` read ``state.json`` with the journal replayed (what the next plan sees)
-and never write or talk to GCS; ``--json`` prints the entries as they are stored. ``unlock``
-removes ``state.lock`` whoever holds it — use it only when the holder is gone.
+``list`` and ``show`` read the state with the journal replayed (what the next plan sees) and
+never write or talk to GCS; ``--json`` prints the entries as they are stored. ``pull`` prints
+the stored state document. ``push FILE`` writes a state document to the backend (a
+compare-and-swap on a remote one); a lineage change or a serial that does not move forward
+needs ``--force``. ``migrate`` moves the local state to the bucket the Stack now names, once,
+keeping the local file as a backup. ``unlock`` removes the lock: ``--lock-id ID`` removes it only
+while it is still that lock (required for a shared lock); use it only when the holder is gone.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
+from pathlib import Path
 
 from gcsapply.commands.options import ADDRESS, JSON, STACK_DIR, add_options
-from gcsapply.errors import EXIT_OK, StateError
+from gcsapply.errors import EXIT_OK, StateError, UsageError
 from gcsapply.render.state import describe_entry, inventory_rows
-from gcsapply.state.lock import force_unlock
-from gcsapply.workspace import open_workspace
+from gcsapply.state.backend import LocalBackend
+from gcsapply.state.file import load_state, render_state
+from gcsapply.state.journal import compact
+from gcsapply.state.remote import parse_state
+from gcsapply.workspace import Workspace, open_workspace
+
+MIGRATED_SUFFIX = ".migrated"
 
 
 def add_arguments(parser) -> None:
@@ -23,22 +34,39 @@ def add_arguments(parser) -> None:
     add_options(listing, STACK_DIR, JSON)
     show = sub.add_parser("show", help="show one address's state entry")
     add_options(show, STACK_DIR, ADDRESS, JSON)
-    unlock = sub.add_parser("unlock", help="remove state.lock (when its holder is gone)")
+    pull = sub.add_parser("pull", help="print the stored state document")
+    add_options(pull, STACK_DIR)
+    push = sub.add_parser("push", help="write a state document to the backend (compare-and-swap)")
+    add_options(push, STACK_DIR)
+    push.add_argument("file", metavar="FILE", type=Path, help="the state document to store")
+    push.add_argument("--force", action="store_true",
+                      help="also replace a state of another lineage, or a newer serial")
+    migrate = sub.add_parser("migrate", help="move the local state to the bucket the Stack names")
+    add_options(migrate, STACK_DIR)
+    unlock = sub.add_parser("unlock", help="remove the lock (when its holder is gone)")
     add_options(unlock, STACK_DIR)
+    unlock.add_argument("--lock-id", metavar="ID",
+                        help="remove the lock only if it is still this one (needed for a shared lock)")
 
 
 def run(args) -> int:
+    command = args.state_command
+    if command in ("push", "migrate"):
+        return _write(args)
     workspace = open_workspace(args.dir, allow_empty=True, connect=False)
-    state_path, lock_path = workspace.state_path, workspace.lock_path
-    if args.state_command == "unlock":
-        holder = force_unlock(lock_path)
+    backend = workspace.backend
+    if command == "unlock":
+        holder = backend.unlock(args.lock_id)
         if holder is None:
-            print(f"No lock to release: {lock_path} does not exist.")
+            print(f"No lock to release: {backend.where} is not locked.")
         else:
             print(f"Released the lock held by {holder.describe()}.")
         return EXIT_OK
+    if command == "pull":
+        sys.stdout.write(render_state(backend.read()))
+        return EXIT_OK
     state, pending = workspace.state, workspace.pending
-    if args.state_command == "list":
+    if command == "list":
         if args.json:
             print(json.dumps({"format_version": "1.0", "lineage": state.lineage,
                               "serial": state.serial,
@@ -48,7 +76,7 @@ def run(args) -> int:
             return EXIT_OK
         rows = inventory_rows(state)
         if not rows:
-            print(f"The state at {state_path} is empty.")
+            print(f"The state at {backend.where} is empty.")
         for row in rows:
             print(row)
         if pending:
@@ -59,10 +87,86 @@ def run(args) -> int:
     if entry is None:
         known = ", ".join(sorted(state.resources)) or "none"
         raise StateError(f"no address {args.address!r} in the state",
-                         where=str(state_path), hint=f"addresses in the state: {known}")
+                         where=backend.where, hint=f"addresses in the state: {known}")
     if args.json:
         print(json.dumps({"address": args.address, **entry}, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(describe_entry(args.address, entry))
     return EXIT_OK
 
+
+def _write(args) -> int:
+    """``push`` and ``migrate``: under the lock, like an apply."""
+    command_line = f"gcsapply state {args.state_command} {shlex.quote(str(args.dir))}"
+    with open_workspace(args.dir, allow_empty=True, connect=False, lock_command=command_line,
+                        migrating=args.state_command == "migrate") as workspace:
+        for warning in workspace.lock.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if args.state_command == "push":
+            return _push(workspace, args.file, force=args.force)
+        return _migrate(workspace)
+
+
+def _push(workspace: Workspace, file: Path, *, force: bool) -> int:
+    backend = workspace.backend
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}",
+                         hint="state push takes a state document, e.g. from 'gcsapply state pull'") from exc
+    state = parse_state(data, str(file))
+    if workspace.pending:
+        raise StateError(f"{len(workspace.pending)} journal entries of unknown outcome are "
+                         "pending in this directory", where=str(backend.journal_path),
+                         hint="run 'gcsapply apply' first: it resolves them")
+    if isinstance(backend, LocalBackend):
+        current = backend.read()
+        _check_push(current, state, backend.where, force=force)
+        if force and backend.exists():
+            state.serial = max(state.serial, current.serial + 1)
+        backend.write(state)
+        pushed = state
+    else:
+        pushed = backend.push(state, force=force)
+    print(f"Pushed the state (lineage {pushed.lineage}, serial {pushed.serial}, "
+          f"{len(pushed.resources)} addresses) to {backend.where}.")
+    return EXIT_OK
+
+
+def _check_push(current, state, where: str, *, force: bool) -> None:
+    if force or current.lineage is None:
+        return
+    if state.lineage != current.lineage:
+        raise StateError(f"the state to push has lineage {state.lineage}, the stored one "
+                         f"{current.lineage}", where=where,
+                         hint="add --force only if it should replace this inventory")
+    if state.serial <= current.serial:
+        raise StateError(f"the state to push has serial {state.serial}, not above the stored "
+                         f"{current.serial}", where=where,
+                         hint="add --force to put an older state back")
+
+
+def _migrate(workspace: Workspace) -> int:
+    """Fold the local journal into the local state file, store it in the bucket with a
+    create-only write (refused when a state is already there), and keep the file as a backup."""
+    backend, stack = workspace.backend, workspace.stack
+    if isinstance(backend, LocalBackend):
+        raise UsageError("state migrate moves a local state to a bucket, and this stack's "
+                         "backend is local", hint="set spec.state.backend: obs (or s3) and "
+                         "spec.state.bucket in the Stack first")
+    local = Path(stack.root) / stack.state_path
+    if not local.is_file():
+        raise StateError(f"there is no local state to migrate at {stack.state_path}",
+                         hint="a stack without local state needs no migration: apply it")
+    if backend.exists():
+        raise StateError(f"{backend.where} already holds a state; migrate runs once and never "
+                         "overwrites", hint="compare the two with 'gcsapply state pull', and push "
+                         "the right one with 'gcsapply state push DIR FILE --force'")
+    state = compact(local) if local.with_name("journal.jsonl").exists() else load_state(local)
+    backend.write(state)
+    backup = local.with_name(local.name + MIGRATED_SUFFIX)
+    local.replace(backup)
+    print(f"Migrated the state (lineage {state.lineage}, serial {state.serial}, "
+          f"{len(state.resources)} addresses) to {backend.where}; the local file is kept as "
+          f"{backup.name}.")
+    return EXIT_OK

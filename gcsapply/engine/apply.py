@@ -22,7 +22,7 @@ from gcsapply.engine.launch import EnvironmentResolver
 from gcsapply.engine.recorder import ApplyRecorder, resolve_pending
 from gcsapply.engine.report import render_counts, render_outcome_line, render_summary
 from gcsapply.engine.signals import StopSignals
-from gcsapply.engine.wait import WaitTarget, wait_for_runs
+from gcsapply.engine.wait import check_verdict, follow_runs, runs_to_wait_for
 from gcsapply.engine.waves import FAILED, NOT_STARTED, run_waves, wave_of
 from gcsapply.errors import (
     EXIT_ERROR,
@@ -30,14 +30,13 @@ from gcsapply.errors import (
     ApplyFailedError,
     Interrupted,
     StalePlanError,
-    TimeoutExpiredError,
+    StateError,
     UsageError,
 )
 from gcsapply.plan.build import Plan, PlanOptions
 from gcsapply.plan.saved import replan_command
 from gcsapply.render.plan_text import render_text
-from gcsapply.render.progress import Progress
-from gcsapply.state import Journal, State
+from gcsapply.state import State
 from gcsapply.workspace import Workspace, make_plan, open_workspace
 
 PROMPT = "Do you want to perform these actions?"
@@ -86,31 +85,34 @@ def run_apply(root: Path, settings: ApplySettings, console: Console, *, clock=No
 
 
 def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallelism) -> int:
-    desired, target, state_path = workspace.desired, workspace.target, workspace.state_path
+    desired, target, store = workspace.desired, workspace.target, workspace.backend
     binding = target.binding
     state = workspace.state
     if settings.saved_plan is not None:
         _check_saved_target(settings.saved_plan, binding, settings.saved_plan_path)
-    recorder = ApplyRecorder(state_path, state, clock, binding=binding)
+    recorder = ApplyRecorder(store, state, clock, binding=binding)
     if workspace.pending:
         for note in resolve_pending(workspace.pending, target.api, recorder, desired):
             console.err(f"journal: {note}")
         workspace.state = recorder.close()
-        recorder = ApplyRecorder(state_path, workspace.state, clock, binding=binding)
+        recorder = ApplyRecorder(store, workspace.state, clock, binding=binding)
     plan = make_plan(workspace, settings.plan_options)
     if settings.check_saved is not None:
         settings.check_saved(settings.saved_plan, plan)
     console.out(render_text(plan, colour=console.colour))
     if not plan.has_changes():
         _record_noops(plan, recorder)
-        recorder.close()
+        state = recorder.close()
+        if settings.wait:  # runs launched by an earlier apply (a re-run CI job) are waited for
+            _wait(target, state, desired, settings, console, clock, stop, workspace.root)
         return EXIT_OK
     if not _approved(settings, console, workspace.root):
         console.out("Apply cancelled.")
         return EXIT_ERROR
-    recorder, lineage = _with_lineage(recorder, workspace.state, state_path, clock, binding)
+    recorder, lineage = _with_lineage(recorder, workspace.state, store, clock, binding)
     outcomes, interrupted = _run_engine(plan, target, recorder, console, clock, stop,
                                         parallelism, desired, lineage)
+    _refuse_lost_lock(workspace.lock)
     _record_noops(plan, recorder)
     recorder.close()
     verb = "destroy" if settings.plan_options.destroy else "apply"
@@ -120,8 +122,8 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
         raise Interrupted("interrupted: calls in flight finished and state is saved; "
                           "nothing new was started", hint=f"run the same {verb} again to finish")
     failed = [o for o in outcomes if o.result == FAILED]
-    if settings.wait:
-        _wait(target, outcomes, settings, console, clock, stop, workspace.root)
+    if settings.wait:  # the state as written (closing again only reads it back)
+        _wait(target, recorder.close(), desired, settings, console, clock, stop, workspace.root)
     if failed:
         raise ApplyFailedError(f"{len(failed)} of {len(outcomes)} changes failed",
                                hint=f"the summary above lists them; fix the cause and {verb} "
@@ -175,7 +177,7 @@ def _approve_hint(verb: str, shown_root: str) -> str:
             f"or save it with 'gcsapply plan {shown_root} --out FILE' and apply that file")
 
 
-def _with_lineage(recorder: ApplyRecorder, state: State, state_path, clock, binding
+def _with_lineage(recorder: ApplyRecorder, state: State, store, clock, binding
                   ) -> tuple[ApplyRecorder, str]:
     """The lineage the runs launched now are labelled with, and the recorder to use.
 
@@ -187,7 +189,7 @@ def _with_lineage(recorder: ApplyRecorder, state: State, state_path, clock, bind
     if state.lineage is not None:
         return recorder, state.lineage
     lineage = str(uuid.uuid4())
-    journal = Journal.beside(state_path)
+    journal = store.open_journal(clock=clock)
     try:
         journal.append({"phase": "meta", "lineage": lineage,
                         "binding": binding.to_json() if binding else None})
@@ -195,7 +197,18 @@ def _with_lineage(recorder: ApplyRecorder, state: State, state_path, clock, bind
         journal.close()
     started = state.copy()
     started.lineage = lineage
-    return ApplyRecorder(state_path, started, clock, binding=binding), lineage
+    return ApplyRecorder(store, started, clock, binding=binding), lineage
+
+
+def _refuse_lost_lock(lock) -> None:
+    """A remote lock taken over while this apply ran (its heartbeats stopped for a whole
+    lease): the engine was stopped, and the state is never written again by this process."""
+    lost = getattr(lock, "lost", None)
+    if lost:
+        raise StateError(f"this apply lost the state lock: {lost}",
+                         hint="calls in flight finished and nothing new was started; the local "
+                              "journal keeps what happened, and the next apply adopts the runs "
+                              "by their labels")
 
 
 def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desired, lineage):
@@ -226,33 +239,16 @@ def _run_engine(plan, target, recorder, console, clock, stop, parallelism, desir
     return outcomes, interrupted
 
 
-def _wait(target, outcomes, settings, console, clock, stop, root: Path) -> None:
-    targets = [WaitTarget(o.address, o.gcs_id, o.gcs_name) for o in outcomes
-               if o.ok and o.action in ("create", "retry") and o.address.startswith("execution/")
-               and o.gcs_id]
+def _wait(target, state: State, desired, settings, console, clock, stop, root: Path) -> None:
+    """``--wait``: the stack's current runs after this apply, launched now or by an earlier
+    apply, judged as ``gcsapply wait`` judges them (:mod:`gcsapply.engine.wait`)."""
+    targets = runs_to_wait_for(state, desired)
     if not targets:
-        console.out("Nothing launched: nothing to wait for.")
+        console.out("No runs in this stack: nothing to wait for.")
         return
     console.out(f"\nWaiting for {len(targets)} run(s); Ctrl-C stops waiting, never the runs.")
-    progress = Progress(console.out, clock, tty=console.stdout_is_tty)
-    with StopSignals(stop):
-        result = wait_for_runs(target.api, targets, clock=clock, stop=stop,
-                               timeout=settings.timeout, progress=progress,
-                               poll_seconds=settings.poll_seconds)
-    progress.close()
-    status = f"'gcsapply status {shlex.quote(str(root))}'"
-    if result.interrupted:
-        raise Interrupted("stopped waiting; runs continue in GCS",
-                          hint=f"follow them with {status}")
-    if result.timed_out:
-        raise TimeoutExpiredError(
-            f"timed out after {result.elapsed:.0f}s with {len(result.unfinished)} of "
-            f"{len(result.runs)} runs unfinished; runs continue in GCS",
-            hint=f"follow them with {status}")
-    bad = result.unsuccessful
-    if bad:
-        names = ", ".join(f"{run.address} ({run.status})" for run in bad)
-        raise ApplyFailedError(f"{len(bad)} run(s) did not succeed: {names}",
-                               hint=f"see {status}; runs under runPolicy "
-                                    "untilSucceeded are retried by the next apply")
+    result = follow_runs(target.api, targets, clock=clock, stop=stop, write=console.out,
+                         tty=console.stdout_is_tty, timeout=settings.timeout,
+                         poll_seconds=settings.poll_seconds)
+    check_verdict(result, root)
     console.out(f"All {len(result.runs)} run(s) succeeded.")

@@ -25,11 +25,12 @@ from pathlib import Path
 
 from gcsapply.client.api import execution_guid
 from gcsapply.engine.record_changes import state_updates
-from gcsapply.errors import Interrupted
+from gcsapply.errors import Interrupted, StateError
 from gcsapply.live.lookup import find_execution, find_workflow, run_status
 from gcsapply.live.model import DELETING, LiveExecution
 from gcsapply.plan.model import Action, Change
-from gcsapply.state import Journal, State, compact
+from gcsapply.state import State, compact
+from gcsapply.state.backend import LocalBackend
 
 COMPACT_EVERY_ENTRIES = 100
 COMPACT_EVERY_SECONDS = 5.0
@@ -41,9 +42,12 @@ LOOKUP_MAX_DELAY_SECONDS = 10.0
 class ApplyRecorder:
     """Thread-safe journaling of one apply; holds the inventory as it is now."""
 
-    def __init__(self, state_path: Path, state: State, clock, *, binding=None):
-        self.state_path = Path(state_path)
-        self.journal = Journal.beside(self.state_path, clock=clock)
+    def __init__(self, store, state: State, clock, *, binding=None):
+        """``store``: the workspace's state backend (or, in tests, a state file's path)."""
+        self.store = LocalBackend(store) if isinstance(store, (str, Path)) else store
+        self.state_path = getattr(self.store, "path", None)
+        self.journal = self.store.open_journal(clock=clock)
+        self.push_problem: StateError | None = None  # a remote push that failed mid-apply
         self.resources = {address: entry for address, entry in state.resources.items()}
         self.clock = clock
         self._binding = binding
@@ -92,9 +96,9 @@ class ApplyRecorder:
         self.end(None, change, ok=True, gcs_id=gcs_id)
 
     def close(self) -> State:
-        """Compact the journal into ``state.json``; returns the state written."""
+        """Compact the journal into the stored state; returns the state written."""
         with self._lock:
-            return self._compact_locked()
+            return self._compact_locked(final=True)
 
     def _append(self, entry: dict) -> None:
         with self._lock:
@@ -112,11 +116,21 @@ class ApplyRecorder:
                 or self.clock.monotonic() - self._last_compaction >= COMPACT_EVERY_SECONDS):
             self._compact_locked()
 
-    def _compact_locked(self) -> State:
+    def _compact_locked(self, *, final: bool = False) -> State | None:
+        """Fold the journal into the stored state. A remote push that fails mid-apply (the
+        store did not answer) is tried again at the next compaction and at close: the journal
+        keeps every line until a push succeeds, and a worker's call is never failed for it."""
         self.journal.close()  # compaction replaces the file: reopen it for the next append
-        state = compact(self.state_path, clock=self.clock)
         self._since_compaction = 0
         self._last_compaction = self.clock.monotonic()
+        try:
+            state = compact(self.store, clock=self.clock)
+        except StateError as exc:
+            if final or not self.store.requires_base:
+                raise
+            self.push_problem = exc
+            return None
+        self.push_problem = None
         return state
 
 

@@ -16,6 +16,10 @@ with the warning ``stack-name-from-directory``: two directories of one name woul
 
 Every path a manifest names (``spec.template``, ``spec.samples``, ``spec.state.path``) must stay
 inside the stack directory after symbolic links (:mod:`gcsapply.manifest.paths`, DESIGN §7b).
+
+Every file is read once, through :class:`~gcsapply.manifest.reads.FilesRead`:
+``LoadedStack.files`` lists each manifest, template and sample sheet read with the digest of
+the bytes read (a saved plan records them).
 """
 
 from __future__ import annotations
@@ -42,8 +46,8 @@ from gcsapply.manifest.names import derived_stack_name
 from gcsapply.manifest.paths import PATH_LIMIT, name_path, path_problem, resolve_relative, shown_path
 from gcsapply.manifest.runs import RunBuilder
 from gcsapply.manifest.schema import SchemaResult, check_document, describe_value, did_you_mean
-from gcsapply.manifest.specs import build_stack_spec, build_workflow_spec
-from gcsapply.template import load_template
+from gcsapply.manifest.specs import MIN_LOCK_LEASE_SECONDS, build_stack_spec, build_workflow_spec, parse_lease
+from gcsapply.template import load_template, parse_template
 from gcsapply.yamlio import YamlDocument
 
 
@@ -55,6 +59,9 @@ class LoadedStack:
     templates: dict  # "workflow/<name>" -> Template
     diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings only (errors raise)
     empty: bool = False  # the tree holds no manifest (only loaded with allow_empty)
+    # every manifest, template and sample sheet read (as reached from DIR, forward slashes)
+    # -> "sha256:<hex>" of the bytes read: what a saved plan lists (saved.files)
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def no_manifests(root: Path, hint: str = "manifests are YAML files with 'apiVersion: gcsapply/v1'; "
@@ -109,7 +116,7 @@ class _Loader:
         stack, defaults, defaults_document = self._stack()
         workflows, templates = self._workflows()
         runs = RunBuilder(self.root, defaults, defaults_document, self._workflow_templates(),
-                          self.addresses)
+                          self.addresses, files=self.inventory.files)
         for document, result in self.by_kind[KIND_EXECUTION]:
             runs.add_execution(document, result)
         for document, result in self.by_kind[KIND_EXECUTIONSET]:
@@ -117,7 +124,7 @@ class _Loader:
         self.diagnostics.extend(runs.diagnostics)
         desired = DesiredStack(stack, workflows, dict(sorted(runs.executions.items())),
                                dict(sorted(runs.sets.items())))
-        return LoadedStack(desired, templates)
+        return LoadedStack(desired, templates, files=self.inventory.files.digests())
 
     # -- every manifest: kind, schema, address ---------------------------------------------------
 
@@ -177,9 +184,50 @@ class _Loader:
         if "endpoint" in spec:
             endpoint_source = Source(document.file, *document.where(("spec", "endpoint")),
                                      "spec.endpoint")
+        state_source = None
+        if isinstance(spec.get("state"), dict):
+            state_source = Source(document.file, *document.where(("spec", "state")), "spec.state")
+            self._check_state_backend(document, spec["state"])
         stack = build_stack_spec(spec, name=name, root=self.root, state_path=state_path,
-                                 source=source, work_dir=work_dir, endpoint_source=endpoint_source)
+                                 source=source, work_dir=work_dir, endpoint_source=endpoint_source,
+                                 state_source=state_source)
         return stack, defaults, document if defaults else None
+
+    def _check_state_backend(self, document: YamlDocument, state: dict) -> None:
+        """What the schema cannot say of ``spec.state``: a remote backend needs a bucket and
+        has no ``path``; the bucket settings mean nothing to ``local``; a lease fits heartbeats."""
+        backend = state.get("backend", "local")
+        remote_only = [name for name in ("bucket", "key", "endpoint", "region", "lock", "lockLease")
+                       if name in state]
+        if backend == "local" and remote_only:
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "state", remote_only[0]), "state-setting-unused",
+                f"spec.state.{remote_only[0]} is a setting of the obs and s3 backends, and the "
+                "backend is local", hint="add 'backend: obs' (or s3) to keep the state in the "
+                "bucket, or remove the bucket settings"))
+            return
+        if backend == "local":
+            return
+        if not state.get("bucket"):
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "state"), "state-bucket-missing",
+                f"backend {backend} needs a bucket: spec.state.bucket is missing",
+                hint=f"name the bucket that holds the state, e.g. 'bucket: team-gcsapply'"
+                     f"{'' if backend == 's3' else ' (endpoint: https://obs.<region>.myhuaweicloud.com by default)'}"))
+        if "path" in state:
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "state", "path"), "state-setting-unused",
+                f"spec.state.path is a setting of the local backend, and the backend is {backend}",
+                hint="the state object is spec.state.key in the bucket; the journal stays in "
+                     ".gcsapply/ beside the Stack"))
+        lease = state.get("lockLease")
+        if isinstance(lease, str) and lease[:-1].isdigit() and lease[-1:] in ("s", "m", "h") \
+                and parse_lease(lease) < MIN_LOCK_LEASE_SECONDS:
+            self.diagnostics.append(document.diagnostic(
+                ("spec", "state", "lockLease"), "lock-lease-too-short",
+                f"spec.state.lockLease {lease} is shorter than {MIN_LOCK_LEASE_SECONDS:.0f}s",
+                hint="the holder renews its lock every few seconds; a lease must outlast a "
+                     "slow network and a request still on its way to GCS: 5m is the default"))
 
     def _check_state_path(self, document: YamlDocument | None, value: str | None, *,
                           work_dir: str) -> str:
@@ -209,9 +257,18 @@ class _Loader:
         for shown, path in sorted(self.inventory.templates.items()):
             if path_problem(path):
                 continue  # reported at each Workflow that names it
-            template = load_template(path, shown)
+            raw = self.inventory.raw.get(shown)  # read by discovery: parsed from those bytes
+            template = parse_template(raw, shown) if raw is not None else self._read_template(path, shown)
             self.templates_by_file[shown] = template
             self.diagnostics.extend(template.validate(strict=True))
+
+    def _read_template(self, path: Path, shown: str):
+        """A template discovery did not read (``spec.template`` names a file not ending in
+        .yaml/.yml), read once and its digest kept."""
+        try:
+            return parse_template(self.inventory.files.read(path, shown), shown)
+        except OSError:
+            return load_template(path, shown)  # says why it cannot be read (an error)
 
     def _template_of(self, document: YamlDocument):
         """``(shown path, Template or None)`` for a Workflow document; reports a missing file."""

@@ -45,6 +45,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class RemoteStateSpec:
+    """``spec.state`` with ``backend: obs`` or ``s3``: the state object in a bucket, the lock
+    object beside it (DESIGN §3). ``endpoint``/``region`` None: the backend's default."""
+
+    backend: str  # "obs" | "s3"
+    bucket: str
+    key: str
+    endpoint: str | None = None
+    region: str | None = None
+    lock: str = "conditional"  # "conditional" | "external"
+    lease_seconds: float = 300.0
+    source: Source | None = None  # where spec.state is written
+
+    @property
+    def lock_key(self) -> str:
+        return f"{self.key}.lock"
+
+    @property
+    def url(self) -> str:
+        """``obs://bucket/key`` or ``s3://bucket/key``: how messages name the state."""
+        return f"{self.backend}://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
 class StackSpec:
     name: str
     root: Path  # the directory given to the command: everything stays inside it
@@ -61,6 +85,7 @@ class StackSpec:
     max_deletes_per_apply: int | None = None
     source: Source | None = None  # None when the tree has no Stack manifest
     endpoint_source: Source | None = None  # where spec.endpoint is written, when it is
+    remote_state: RemoteStateSpec | None = None  # None: the local backend (state_path)
 
 
 @dataclass(frozen=True)

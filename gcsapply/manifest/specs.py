@@ -15,15 +15,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gcsapply.manifest.model import WORK_FOLDER, ExecutionSpec, RunPolicy, Source, StackSpec, WorkflowSpec
+from gcsapply.manifest.model import (
+    WORK_FOLDER,
+    ExecutionSpec,
+    RemoteStateSpec,
+    RunPolicy,
+    Source,
+    StackSpec,
+    WorkflowSpec,
+)
 
 DEFAULT_MAX_LAUNCHES_PER_APPLY = 1000
 DEFAULT_MAX_DELETES_PER_APPLY = 50
+DEFAULT_LOCK_LEASE = "5m"
+MIN_LOCK_LEASE_SECONDS = 30.0  # heartbeats every few seconds must fit several times over
 
 
 def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,
                      source: Source | None, work_dir: str = WORK_FOLDER,
-                     endpoint_source: Source | None = None) -> StackSpec:
+                     endpoint_source: Source | None = None,
+                     state_source: Source | None = None) -> StackSpec:
     """A StackSpec from a schema-valid ``spec`` (``{}`` when the tree has no Stack).
 
     ``state_path`` and ``work_dir`` are as reached from ``root``; the default state path is
@@ -46,7 +57,37 @@ def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | Non
         max_deletes_per_apply=_limit(limits, "maxDeletesPerApply", DEFAULT_MAX_DELETES_PER_APPLY),
         source=source,
         endpoint_source=endpoint_source,
+        remote_state=build_remote_state(spec.get("state") or {}, stack_name=name,
+                                        source=state_source),
     )
+
+
+def build_remote_state(state: dict, *, stack_name: str,
+                       source: Source | None = None) -> RemoteStateSpec | None:
+    """``spec.state`` of a remote backend, or None for ``local`` (the default). The bucket is
+    checked by the loader (a remote backend without one is reported there)."""
+    backend = state.get("backend", "local")
+    if backend == "local" or not state.get("bucket"):
+        return None
+    return RemoteStateSpec(
+        backend=backend,
+        bucket=state["bucket"],
+        key=state.get("key") or default_state_key(stack_name),
+        endpoint=(state.get("endpoint") or "").rstrip("/") or None,
+        region=state.get("region"),
+        lock=state.get("lock", "conditional"),
+        lease_seconds=parse_lease(state.get("lockLease", DEFAULT_LOCK_LEASE)),
+        source=source,
+    )
+
+
+def default_state_key(stack_name: str) -> str:
+    return f"gcsapply/{stack_name}/state.json"
+
+
+def parse_lease(text: str) -> float:
+    """``90s``, ``5m``, ``1h`` (schema-valid) -> seconds."""
+    return float(text[:-1]) * {"s": 1, "m": 60, "h": 3600}[text[-1]]
 
 
 def build_workflow_spec(spec: dict, *, name: str, template_path: Path, template_bytes: bytes,

@@ -24,10 +24,12 @@ from pathlib import Path
 from gcsapply.errors import StateError
 from gcsapply.state.shapes import StrictJsonError, loads_strict, resources_problem, state_problem
 
-__all__ = ["FORMAT_VERSION", "DAMAGED_HINT", "Binding", "State", "load_state", "read_file_bytes",
-           "render_state", "resources_problem", "write_state_atomic", "write_text_atomic", "fsync_dir"]
+__all__ = ["FORMAT_VERSION", "DAMAGED_HINT", "JOURNAL_NAME", "Binding", "FileStore", "State",
+           "load_state", "read_file_bytes", "render_state", "resources_problem",
+           "write_state_atomic", "write_text_atomic", "fsync_dir"]
 
 FORMAT_VERSION = "1.0"
+JOURNAL_NAME = "journal.jsonl"
 DAMAGED_HINT = ("restore it from a backup (journal.jsonl beside it holds the recent changes), or "
                 "move it away: runs are re-found by their labels, so a lost state never "
                 "launches anything again")
@@ -112,6 +114,31 @@ class State:
             serial=data.get("serial", 0),
             resources=dict(data.get("resources") or {}),
         )
+
+
+class FileStore:
+    """The local backend's storage: ``state.json`` and the journal beside it. Remote backends
+    (:mod:`gcsapply.state.remote`) offer the same methods over a bucket."""
+
+    name = "local"
+    requires_base = False  # a local journal always continues the file beside it
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.journal_path = self.path.with_name(JOURNAL_NAME)
+        self.where = str(self.path)
+
+    def exists(self) -> bool:
+        return os.path.lexists(self.path)
+
+    def read(self) -> State:
+        return load_state(self.path)
+
+    def write(self, state: State) -> None:
+        write_state_atomic(self.path, state)
+
+    def journal_header(self) -> list[dict]:
+        return []
 
 
 def load_state(path: Path) -> State:

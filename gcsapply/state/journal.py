@@ -36,18 +36,18 @@ from gcsapply.clock import SystemClock
 from gcsapply.diagnostics import excerpt
 from gcsapply.errors import StateError
 from gcsapply.state.file import (
+    JOURNAL_NAME,
     Binding,
+    FileStore,
     State,
     fsync_dir,
-    load_state,
     read_file_bytes,
-    write_state_atomic,
     write_text_atomic,
 )
 from gcsapply.state.shapes import PHASES, StrictJsonError, journal_entry_problem, loads_strict
 
-JOURNAL_NAME = "journal.jsonl"
 TORN_SUFFIX = ".torn-"
+STALE_SUFFIX = ".stale-"
 
 _JOURNAL_HINT = ("a journal is only ever appended, so a damaged line before its end was edited "
                  "or written by a failing disk: restore it from a backup, or move it away "
@@ -70,9 +70,10 @@ class Journal:
     lock cuts it off (:meth:`repair`, keeping a copy of the whole journal), and so does the
     first append of a process, so a new line never joins a torn one."""
 
-    def __init__(self, path: Path, *, clock=None):
+    def __init__(self, path: Path, *, clock=None, header=None):
         self.path = Path(path)
         self.clock = clock or SystemClock()
+        self.header = header  # () -> entries a new journal starts with (a remote state's base)
         self.torn: TornTail | None = None  # what the last replay read past
         self._handle = None
 
@@ -84,11 +85,14 @@ class Journal:
         """Write one entry as one line and fsync it before returning."""
         if entry.get("phase") not in PHASES:
             raise ValueError(f"journal entry without a known phase: {entry!r}")
-        line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        line = _line(entry)
         if self._handle is None:
             self.repair()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.path, "a", encoding="utf-8")
+            if self.header is not None and self._handle.tell() == 0:
+                for first in self.header():
+                    self._handle.write(_line(first) + "\n")
         self._handle.write(line + "\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
@@ -138,15 +142,25 @@ class Journal:
     def rewrite(self, entries: list[dict]) -> None:
         """Replace the journal with ``entries`` (atomically): what compaction keeps."""
         self.close()
-        text = "".join(json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                       + "\n" for e in entries)
+        text = "".join(_line(e) + "\n" for e in entries)
         if not entries and not self.path.exists():
             return
         write_text_atomic(self.path, text)
 
-    def _copy_path(self) -> Path:
+    def set_aside(self) -> Path | None:
+        """Move the journal away (``journal.jsonl.stale-<UTC time>``); returns where, or None
+        when there is none. Only a writer holding the lock calls this."""
+        self.close()
+        if not self.path.exists():
+            return None
+        target = self._copy_path(STALE_SUFFIX)
+        os.replace(self.path, target)
+        fsync_dir(self.path.parent)
+        return target
+
+    def _copy_path(self, suffix: str = TORN_SUFFIX) -> Path:
         stamp = datetime.fromtimestamp(self.clock.now(), timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        base = self.path.with_name(f"{self.path.name}{TORN_SUFFIX}{stamp}")
+        base = self.path.with_name(f"{self.path.name}{suffix}{stamp}")
         candidate, number = base, 1
         while candidate.exists():
             number += 1
@@ -256,32 +270,65 @@ def _check_meta(entry: dict, state: State, where: str | None) -> None:
                           "state file")
 
 
-def read_current_state(state_path: Path) -> tuple[State, list[dict]]:
-    """``state.json`` with the journal replayed in memory, and the pending entries. Writes nothing:
-    a torn last line of the journal is read past (the next apply cuts it off).
+def read_current_state(store) -> tuple[State, list[dict]]:
+    """The stored state with the journal replayed in memory, and the pending entries. Writes
+    nothing: a torn last line of the journal is read past (the next apply cuts it off).
 
-    This is what ``plan`` sees: completed changes not yet compacted are already owned.
+    ``store`` is a state file's path, a :class:`~gcsapply.state.file.FileStore` or a remote
+    store. This is what ``plan`` sees: completed changes not yet compacted are already owned.
+    A remote state's journal that does not continue the stored state is ignored here
+    (:func:`stale_journal`; the next apply sets it aside).
     """
-    state = load_state(state_path)
-    journal = Journal.beside(state_path)
+    store = _store(store)
+    state = store.read()
+    journal = Journal(store.journal_path)
     entries = journal.replay()
-    if not entries:
+    if not entries or stale_journal(store, state, entries):
         return state, []
     return apply_entries(state, entries, where=str(journal.path)), pending_entries(entries)
 
 
-def compact(state_path: Path, *, clock=None) -> State:
-    """Fold the journal into ``state.json`` (atomic write) and keep only pending entries; a torn
-    last line is cut off first (:meth:`Journal.repair`)."""
-    state_path = Path(state_path)
-    journal = Journal.beside(state_path, clock=clock)
+def stale_journal(store, state: State, entries: list[dict]) -> str | None:
+    """Why a remote state's local journal does not continue ``state`` (None when it does).
+
+    The journal of a remote state starts with a ``base`` line: the serial and lineage of the
+    state it was written against. Another runner that applied since (after this one was killed
+    and its lease ran out) moved the serial; folding these older lines in would overwrite its
+    newer entries, and what this runner launched was adopted there by its labels."""
+    if not store.requires_base or all(entry.get("phase") == "base" for entry in entries):
+        return None
+    base = next((entry for entry in entries if entry.get("phase") == "base"), None)
+    if base is None:
+        return "it has no base line (it was written for a local state)"
+    if base.get("lineage") != state.lineage or base.get("serial") != state.serial:
+        return (f"it continues serial {base.get('serial')} of lineage "
+                f"{excerpt(str(base.get('lineage')), 12)}, and the stored state is now serial "
+                f"{state.serial} of lineage {excerpt(str(state.lineage), 12)}")
+    return None
+
+
+def compact(store, *, clock=None) -> State:
+    """Fold the journal into the stored state (an atomic write, or a compare-and-swap on a
+    remote object) and keep only the pending entries; a torn last line is cut off first
+    (:meth:`Journal.repair`). ``store`` is a state file's path or a store."""
+    store = _store(store)
+    journal = Journal(store.journal_path, clock=clock)
     journal.repair()
     entries = journal.replay()
-    state = load_state(state_path)
+    state = store.read()
     if not entries:
         return state
     compacted = apply_entries(state, entries, where=str(journal.path))
-    if compacted.serial != state.serial or not state_path.exists():
-        write_state_atomic(state_path, compacted)
-    journal.rewrite(pending_entries(entries))
+    if compacted.serial != state.serial or not store.exists():
+        store.write(compacted)
+    pending = pending_entries(entries)
+    journal.rewrite(store.journal_header() + pending if pending else [])
     return compacted
+
+
+def _store(store):
+    return FileStore(store) if isinstance(store, (str, Path)) else store
+
+
+def _line(entry: dict) -> str:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -92,7 +92,8 @@ class StateLock:
                     f"the state is locked by {current.describe()}",
                     where=str(self.path),
                     hint=("wait for it to finish; if it is gone, run "
-                          f"'gcsapply state unlock {shlex.quote(self.unlock_hint_dir or '.')}'"))
+                          f"'gcsapply state unlock {shlex.quote(self.unlock_hint_dir or '.')}"
+                          f"{_lock_id_flag(current)}'"))
             self.warnings.append(
                 f"released a stale lock: its holder ({current.describe()}) is no longer "
                 "running on this host; pending journal entries will be resolved")
@@ -224,6 +225,12 @@ def _create_exclusive(path: Path, holder: LockHolder) -> bool:
     finally:
         temporary.unlink()
     return True
+
+
+def _lock_id_flag(holder: LockHolder) -> str:
+    """`` --lock-id <id>`` when the lock has a printable id (older locks have none)."""
+    token = holder.token
+    return f" --lock-id {token}" if token and token.isalnum() and len(token) <= 64 else ""
 
 
 def _remove_if_token(path: Path, token: str) -> None:

@@ -29,7 +29,7 @@ MAX_COUNT = 2**31 - 1  # attempts, retries
 MAX_SERIAL = 2**63 - 1
 MAX_NAME = 1024  # characters of an identifier (names, ids, keys, lineage)
 KINDS = {"execution": "Execution", "workflow": "Workflow"}
-PHASES = ("meta", "begin", "end", "state")
+PHASES = ("meta", "base", "begin", "end", "state")
 _MISSING = object()
 
 
@@ -130,6 +130,13 @@ def journal_entry_problem(entry) -> str | None:
     phase = entry.get("phase")
     if phase not in PHASES:
         return f"phase must be one of {', '.join(PHASES)} (found {_shown(phase)})"
+    if phase == "base":  # a remote state's journal: the serial of the state it continues
+        serial = entry.get("serial")
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            return f"serial must be a whole number (found {_shown(serial)})"
+        lineage = entry.get("lineage")
+        return None if _optional_name(lineage) else \
+            f"lineage must be a printable string or null (found {_shown(lineage)})"
     if phase == "meta":
         lineage = entry.get("lineage")
         if not _optional_name(lineage):

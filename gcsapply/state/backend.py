@@ -1,0 +1,100 @@
+"""Where a stack's state lives: the backends of ``spec.state`` (DESIGN §3).
+
+Every backend offers the same small surface, which the workspace, the recorder and the
+``state`` command use without knowing which one it is:
+
+* ``read()`` / ``write(state)`` / ``exists()``: the stored state. The local backend writes
+  atomically (temp file, fsync, rename); a remote one compares-and-swaps on the object's ETag.
+* ``journal_path`` / ``journal_header()`` / ``requires_base``: the journal, always a local file
+  (fsync speed); a remote state's journal starts with a ``base`` line naming the state it
+  continues (:func:`gcsapply.state.journal.stale_journal`).
+* ``lock(command, ...)``: the lock ``apply``/``destroy`` hold; ``read_lock()`` for ``plan``'s
+  note; ``unlock(lock_id)`` for ``gcsapply state unlock``.
+* ``describe()``: how the ``Target:`` line names the state.
+
+:class:`LocalBackend` is ``state.json``, ``journal.jsonl`` and ``state.lock`` in a folder of the
+stack (the default, unchanged). ``obs`` and ``s3`` are :class:`gcsapply.state.remote.RemoteBackend`,
+imported only when a Stack asks for one: boto3 is the optional extra ``gcsapply[obs]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from gcsapply.errors import StateError
+from gcsapply.manifest.model import RemoteStateSpec, StackSpec
+from gcsapply.state.file import FileStore, State
+from gcsapply.state.journal import Journal
+from gcsapply.state.lock import LOCK_NAME, LockHolder, StateLock, force_unlock, read_lock
+
+
+class StateLockView(Protocol):
+    """Who holds a lock, as ``plan`` and error messages show it."""
+
+    def describe(self) -> str: ...
+
+
+class StateBackend(Protocol):
+    name: str  # "local" | "obs" | "s3"
+    journal_path: Path
+    requires_base: bool
+    where: str  # how errors name the state: a path, or obs://bucket/key
+
+    def describe(self) -> str: ...
+    def exists(self) -> bool: ...
+    def read(self) -> State: ...
+    def write(self, state: State) -> None: ...
+    def journal_header(self) -> list[dict]: ...
+    def lock(self, command: str, *, unlock_hint_dir: str, clock=None, on_lost=None): ...
+    def read_lock(self) -> StateLockView | None: ...
+    def unlock(self, lock_id: str | None) -> StateLockView | None: ...
+
+
+class LocalBackend(FileStore):
+    """``state.json`` (``spec.state.path``), its journal and ``state.lock`` beside it."""
+
+    def __init__(self, path: Path, *, shown: str | None = None):
+        super().__init__(path)
+        self.lock_path = self.path.with_name(LOCK_NAME)
+        self._shown = shown or str(self.path)
+
+    def describe(self) -> str:
+        return f"state {self._shown}"
+
+    def open_journal(self, *, clock=None) -> Journal:
+        return Journal(self.journal_path, clock=clock, header=self.journal_header)
+
+    def lock(self, command: str, *, unlock_hint_dir: str, clock=None, on_lost=None) -> StateLock:
+        return StateLock(self.lock_path, command, unlock_hint_dir=unlock_hint_dir)
+
+    def read_lock(self) -> LockHolder | None:
+        return read_lock(self.lock_path)
+
+    def unlock(self, lock_id: str | None) -> LockHolder | None:
+        """Remove ``state.lock``: whoever holds it, or only if its id is ``lock_id``."""
+        if lock_id is not None:
+            holder = read_lock(self.lock_path)
+            if holder is None:
+                return None
+            if holder.token != lock_id:
+                raise StateError(f"the lock is not {lock_id!r}: it is now held by "
+                                 f"{holder.describe()}", where=str(self.lock_path),
+                                 hint="give the id the error of the apply that was refused "
+                                      "showed, or leave --lock-id out to remove any lock")
+        return force_unlock(self.lock_path)
+
+
+def open_backend(stack: StackSpec, *, environ: Mapping[str, str], credentials=None,
+                 endpoint: str | None = None) -> StateBackend:
+    """The backend ``spec.state`` names. A remote one needs the optional extra; its absence is
+    a clear error naming it. ``credentials`` (obs) and ``endpoint`` (the store's URL) are
+    resolved by the caller (:mod:`gcsapply.workspace`, which also checks trust)."""
+    remote: RemoteStateSpec | None = stack.remote_state
+    if remote is None:
+        return LocalBackend(Path(stack.root) / stack.state_path, shown=stack.state_path)
+    from gcsapply.state.remote import RemoteBackend  # boto3 only when a bucket is configured
+
+    return RemoteBackend(remote, journal_path=Path(stack.root) / stack.work_dir / "journal.jsonl",
+                         environ=environ, credentials=credentials, endpoint=endpoint)

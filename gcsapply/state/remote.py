@@ -1,0 +1,195 @@
+"""The ``obs`` and ``s3`` backends: the state as an object in a bucket (DESIGN §3).
+
+``spec.state.key`` (default ``gcsapply/<stack>/state.json``) holds the state document, and
+``<key>.lock`` the lock (:mod:`gcsapply.state.lease`). Every write of the state is a
+compare-and-swap on the ETag this process last saw (``If-Match``; ``If-None-Match: *`` for the
+first), so an update is never lost: a writer whose lock was taken over finds the ETag moved and
+stops. When an answer is lost on the way back and the retried write is refused, the object is
+read back: if it holds exactly what was written, the write happened; otherwise it is a
+conflict. Nothing is ever overwritten blindly.
+
+The journal stays a local file (``.gcsapply/journal.jsonl``, fsync speed). It starts with a
+``base`` line naming the serial it continues, so a journal left by a runner that was killed and
+whose lock was then taken over is never folded into the newer state
+(:func:`gcsapply.state.journal.stale_journal`): what it launched was adopted by labels there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from gcsapply.diagnostics import excerpt
+from gcsapply.errors import StateError
+from gcsapply.manifest.model import RemoteStateSpec
+from gcsapply.state.file import DAMAGED_HINT, State, render_state
+from gcsapply.state.journal import Journal
+from gcsapply.state.lease import LeaseHolder, LeaseLock, NoLock, probe_conditional_writes, read_lease, unlock
+from gcsapply.state.objects import Bucket, PreconditionFailed, StoredObject, is_ip_or_localhost
+from gcsapply.state.shapes import StrictJsonError, loads_strict
+
+REMOTE_HINT = ("restore an earlier version of the object (keep versioning on in the bucket), or "
+               "push a good state with 'gcsapply state push DIR FILE --force'")
+
+
+class RemoteBackend:
+    """The state object, its lock object and the local journal of one remote stack state."""
+
+    requires_base = True
+
+    def __init__(self, spec: RemoteStateSpec, *, journal_path: Path, environ: Mapping[str, str],
+                 credentials=None, endpoint: str | None = None, bucket: Bucket | None = None):
+        self.spec = spec
+        self.name = spec.backend
+        self.journal_path = Path(journal_path)
+        self.where = spec.url
+        self.endpoint = endpoint
+        virtual = spec.backend == "obs" and endpoint is not None and not is_ip_or_localhost(endpoint)
+        self.bucket = bucket or Bucket(bucket=spec.bucket, endpoint=endpoint,
+                                       region=spec.region or environ.get("AWS_REGION"),
+                                       credentials=credentials, virtual_host=virtual)
+        self._known: tuple[State, str] | None = None  # (state, ETag) last read or written
+        self._locked = False
+        self._lost: str | None = None  # why our lock is no longer ours: never write again
+
+    def describe(self) -> str:
+        return f"state {self.spec.url}{f' at {self.endpoint}' if self.endpoint else ''}"
+
+    # -- the state object ----------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        if self._known is not None and self._known[1]:
+            return True
+        return self.bucket.get(self.spec.key) is not None
+
+    def read(self) -> State:
+        """The stored state (empty when there is no object). Under our lock, the state this
+        process last read or wrote: nobody else may change it, and the next write proves it."""
+        if self._locked and self._known is not None:
+            return self._known[0].copy()
+        stored = self.bucket.get(self.spec.key)
+        state = State.empty() if stored is None else parse_state(stored.body, self.where)
+        self._known = (state, stored.etag if stored else "")
+        return state.copy()
+
+    def write(self, state: State) -> None:
+        """Compare-and-swap: only over the version last seen (or only if there is none)."""
+        if self._lost:
+            raise StateError(f"not writing the state: {self._lost}", where=self.where,
+                             hint="the journal in .gcsapply/ keeps what this apply did; what it "
+                                  "launched is adopted by its labels by the next apply")
+        body = render_state(state).encode("utf-8")
+        etag = self._known[1] if self._known is not None else ""
+        try:
+            new_etag = self.bucket.put(self.spec.key, body, if_match=etag or None,
+                                       if_none_match=not etag)
+        except PreconditionFailed:
+            new_etag = self._written_anyway(body)
+        self._known = (state.copy(), new_etag)
+
+    def _written_anyway(self, body: bytes) -> str:
+        """After a refused conditional write: the ETag if the object holds exactly ``body`` (a
+        retry of a write whose answer was lost), else the conflict, as an error."""
+        stored = self.bucket.get(self.spec.key)
+        if stored is not None and stored.body == body:
+            return stored.etag
+        now = describe_stored(stored, self.where)
+        raise StateError(
+            f"the state object {self.where} changed since this command read it ({now}): "
+            "another apply wrote it, so this one stops without overwriting it",
+            hint="the journal in .gcsapply/ keeps what this apply did, and what it launched "
+                 "is adopted by its labels: run 'gcsapply plan DIR' to see the state now")
+
+    def push(self, state: State, *, force: bool = False) -> State:
+        """``state push``: write ``state`` over the stored one by CAS; a lineage change or a
+        serial that does not move forward needs ``force``. Returns what was stored."""
+        current = self.read()
+        stored_etag = self._known[1] if self._known else ""
+        if stored_etag and not force:
+            if current.lineage is not None and state.lineage != current.lineage:
+                raise StateError(
+                    f"the state to push has lineage {excerpt(str(state.lineage))}, the stored "
+                    f"one {excerpt(str(current.lineage))}", where=self.where,
+                    hint="it belongs to another inventory; add --force only if it should "
+                         "replace this one")
+            if state.serial <= current.serial:
+                raise StateError(
+                    f"the state to push has serial {state.serial}, not above the stored "
+                    f"{current.serial}", where=self.where,
+                    hint="pull the state, edit that, and push it (its serial is then moved "
+                         "forward), or add --force to put an older state back")
+        pushed = state.copy()
+        if force and stored_etag:
+            pushed.serial = max(state.serial, current.serial + 1)
+        self.write(pushed)
+        return pushed
+
+    def journal_header(self) -> list[dict]:
+        state = self._known[0] if self._known else State.empty()
+        return [{"phase": "base", "serial": state.serial, "lineage": state.lineage}]
+
+    def open_journal(self, *, clock=None) -> Journal:
+        return Journal(self.journal_path, clock=clock, header=self.journal_header)
+
+    # -- the lock object -----------------------------------------------------------------------
+
+    def lock(self, command: str, *, unlock_hint_dir: str, clock=None, on_lost=None):
+        if self.spec.lock == "external":
+            return NoLock(self, _Holding(self))
+        def lost(message: str) -> None:
+            self._lost = message
+            if on_lost is not None:
+                on_lost(message)
+
+        return LeaseLock(self.bucket, self.spec, command, unlock_hint_dir=unlock_hint_dir,
+                         clock=clock, on_lost=lost, holding=_Holding(self),
+                         probe=lambda: probe_conditional_writes(self.bucket, self.spec))
+
+    def read_lock(self) -> LeaseHolder | None:
+        return read_lease(self.bucket, self.spec.lock_key)
+
+    def unlock(self, lock_id: str | None) -> LeaseHolder | None:
+        return unlock(self.bucket, self.spec, lock_id)
+
+
+class _Holding:
+    """What the lock tells the backend: while held, reads come from what this process knows."""
+
+    def __init__(self, backend: RemoteBackend):
+        self._backend = backend
+
+    def __call__(self, held: bool) -> None:
+        self._backend._locked = held
+        if held:
+            self._backend._known = None  # read afresh once the lock is ours
+
+
+def parse_state(body: bytes, where: str) -> State:
+    """A stored state document; anything else is a :class:`StateError` naming the object."""
+    try:
+        document = loads_strict(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StateError(f"the state object is not UTF-8 text (byte {exc.start})", where=where,
+                         hint=REMOTE_HINT) from None
+    except json.JSONDecodeError as exc:
+        raise StateError(f"the state object is not valid JSON: {exc.msg} at line {exc.lineno}",
+                         where=where, hint=REMOTE_HINT) from None
+    except StrictJsonError as exc:
+        raise StateError(f"the state object is not valid JSON: {exc}", where=where,
+                         hint=REMOTE_HINT) from None
+    try:
+        return State.from_json(document, where=where)
+    except StateError as exc:
+        exc.hint = REMOTE_HINT if exc.hint == DAMAGED_HINT else exc.hint
+        raise
+
+
+def describe_stored(stored: StoredObject | None, where: str) -> str:
+    if stored is None:
+        return "it was deleted"
+    try:
+        state = parse_state(stored.body, where)
+    except StateError:
+        return "it is no longer a state document"
+    return f"now serial {state.serial} of lineage {excerpt(str(state.lineage), 12)}"
