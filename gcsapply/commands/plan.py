@@ -40,8 +40,9 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
                                              emulator_factory=emulator_factory) as workspace:
         plan = make_plan(workspace, options)
         if args.out is not None:  # first: a plan that cannot be saved prints nothing
-            saved = render_saved_plan(plan, stack_dir=str(Path(args.dir).resolve()),
-                                      options=options, binding=workspace.target.binding.to_json())
+            saved = render_saved_plan(plan, stack_dir=Path(os.path.relpath(args.dir)).as_posix(),
+                                      files=workspace.loaded.files, options=options,
+                                      binding=workspace.target.binding.to_json())
             _save(args.out, saved)
         for diagnostic in sort_diagnostics(workspace.loaded.diagnostics):
             print(diagnostic.render(), file=sys.stderr)

@@ -10,6 +10,10 @@ Discovery stays inside the stack (DESIGN §7b, :mod:`gcsapply.manifest.paths`): 
 to a file or folder outside DIR (``path-outside-stack``) or to a hidden one inside it
 (``hidden-path``) is reported and never read or walked, as is a ``spec.template`` that leads
 there; links that stay inside are followed.
+
+Each file is read once, through the inventory's :class:`~gcsapply.manifest.reads.FilesRead`
+(which keeps the digest of the bytes read, for saved plans); a template found here keeps its
+bytes in ``Inventory.raw``, and the loader parses those, never a second read.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from gcsapply.manifest.paths import (
     shown_path,
     stack_root,
 )
-from gcsapply.yamlio import YamlDocument, load_yaml_file, read_regular_file
+from gcsapply.manifest.reads import FilesRead, load_yaml_bytes
+from gcsapply.yamlio import YamlDocument
 
 API_VERSION = "gcsapply/v1"
 TEMPLATE_VERSION = "genecontainer_0_1"
@@ -59,8 +64,10 @@ class Inventory:
     root: Path
     manifests: list[YamlDocument] = field(default_factory=list)
     templates: dict[str, Path] = field(default_factory=dict)  # shown path -> absolute path
+    raw: dict[str, bytes] = field(default_factory=dict)  # shown path -> bytes of a template read here
     referenced: set[str] = field(default_factory=set)  # shown paths some Workflow names
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: FilesRead = field(default_factory=FilesRead)  # every file read, with its digest
 
 
 def discover_files(root: Path) -> list[Path]:
@@ -104,6 +111,7 @@ def discover(root: Path) -> Inventory:
     inventory = Inventory(root=root)
     parsed: dict[str, list[YamlDocument]] = {}
     parse_diagnostics: dict[str, list[Diagnostic]] = {}
+    raws: dict[str, bytes] = {}
     files, inventory.diagnostics = walk_yaml_files(root)
     for relative in files:
         shown = relative.as_posix()
@@ -112,10 +120,19 @@ def discover(root: Path) -> Inventory:
                 ERROR, "not-a-regular-file", f"'{shown}' is not a regular file", shown,
                 hint="remove it or rename it so it does not end in .yaml/.yml"))
             continue
-        if _has_template_version_line(root / relative):
-            inventory.templates[shown] = root / relative  # load_template parses it
+        try:  # each file is read once: the loader parses the very bytes whose digest is kept
+            raw = inventory.files.read(root / relative, shown)
+        except OSError as exc:
+            parsed[shown], parse_diagnostics[shown] = [], [Diagnostic(
+                ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown,
+                hint="check the file's permissions, or where its symbolic link points")]
             continue
-        parsed[shown], parse_diagnostics[shown] = load_yaml_file(root / relative, shown)
+        if _VERSION_LINE.search(raw):  # a template: the loader parses it once, not twice
+            inventory.templates[shown] = root / relative
+            inventory.raw[shown] = raw
+            continue
+        raws[shown] = raw
+        parsed[shown], parse_diagnostics[shown] = load_yaml_bytes(raw, shown)
 
     references = _template_references(root, parsed)
     for shown in list(references):
@@ -127,7 +144,7 @@ def discover(root: Path) -> Inventory:
     for shown in sorted(set(inventory.templates) - set(references)):
         inventory.diagnostics.append(Diagnostic(
             WARNING, "unreferenced-template", f"template '{shown}' is not named by any Workflow's spec.template",
-            shown, *_version_line(root / shown), "version",
+            shown, *_version_line(inventory.raw[shown]), "version",
             "reference it from a Workflow, or delete it"))
     for shown, refs in sorted(references.items()):
         documents = parsed.get(shown)
@@ -140,12 +157,15 @@ def discover(root: Path) -> Inventory:
             continue
         inventory.referenced.add(shown)
         inventory.templates[shown] = refs[0].path
+        if shown in raws:
+            inventory.raw[shown] = raws[shown]
 
     for shown, documents in parsed.items():
         if shown in inventory.templates:
             continue
         if _is_template_text(documents):
             inventory.templates[shown] = root / shown
+            inventory.raw[shown] = raws[shown]
             version = next(d for d in documents if _is_template_document(d))
             inventory.diagnostics.append(version.diagnostic(
                 ("version",), "unreferenced-template",
@@ -191,17 +211,9 @@ def _template_references(root: Path, parsed: dict) -> dict[str, list[TemplateRef
     return references
 
 
-def _has_template_version_line(path: Path) -> bool:
-    """A cheap look for a top-level ``version: genecontainer_0_1`` line, so template files are
-    parsed once (by load_template) instead of twice."""
-    return _version_line(path)[0] is not None
-
-
-def _version_line(path: Path) -> tuple[int | None, int | None]:
-    try:
-        raw = read_regular_file(path)
-    except OSError:
-        return None, None
+def _version_line(raw: bytes) -> tuple[int | None, int | None]:
+    """Where the top-level ``version: genecontainer_0_1`` line is (a cheap look, so template
+    files are parsed once, by the loader, instead of twice)."""
     match = _VERSION_LINE.search(raw)
     if not match:
         return None, None

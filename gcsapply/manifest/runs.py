@@ -11,6 +11,7 @@ from gcsapply.manifest.inputs import check_inputs, placeholder_columns
 from gcsapply.manifest.merge import MergedSpec
 from gcsapply.manifest.model import ExecutionSpec, Source
 from gcsapply.manifest.paths import PATH_LIMIT, name_path
+from gcsapply.manifest.reads import FilesRead
 from gcsapply.manifest.samples import inline_sample_sheet, read_sample_file
 from gcsapply.manifest.schema import SchemaResult, did_you_mean
 from gcsapply.manifest.specs import build_execution_spec
@@ -22,12 +23,13 @@ class RunBuilder:
     """Collects member and plain Executions, their addresses and problems."""
 
     def __init__(self, root: Path, defaults: dict | None, defaults_document: YamlDocument | None,
-                 templates: dict, addresses: dict):
+                 templates: dict, addresses: dict, *, files: FilesRead):
         self.root = root
         self.defaults = defaults
         self.defaults_document = defaults_document
         self.templates = templates  # Workflow name -> Template or None
         self.addresses = addresses  # address -> declaring document (from the manifests)
+        self.files = files  # sample sheets are read through it (their digests kept)
         self.executions: dict[str, ExecutionSpec] = {}
         self.sets: dict[str, tuple[str, ...]] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -128,6 +130,6 @@ class RunBuilder:
                 ("spec", "samples"), "missing-sample-sheet", f"sample sheet {quote(named.shown, PATH_LIMIT)} "
                 f"{named.problem}", hint=f"paths are relative to the folder of {document.file}"))
             return None
-        sheet, problems = read_sample_file(named.path, named.shown)
+        sheet, problems = read_sample_file(named.path, named.shown, files=self.files)
         self.diagnostics.extend(problems)
         return sheet

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gcsapply.diagnostics import ERROR, Diagnostic, excerpt, excerpt_list, format_path, quote
-from gcsapply.yamlio import YamlDocument, read_regular_file
+from gcsapply.manifest.reads import FilesRead
+from gcsapply.yamlio import YamlDocument
 
 MAX_COLUMNS_SHOWN = 10
 
@@ -49,10 +50,12 @@ class SampleSheet:
         return Diagnostic(ERROR, code, message, row.file, row.line, row.column, row.path, hint)
 
 
-def read_sample_file(path: Path, shown: str) -> tuple[SampleSheet | None, list[Diagnostic]]:
-    """Parse a .csv/.tsv sheet. Missing files are the caller's to report (at the manifest)."""
+def read_sample_file(path: Path, shown: str, *, files: FilesRead
+                     ) -> tuple[SampleSheet | None, list[Diagnostic]]:
+    """Parse a .csv/.tsv sheet, read through ``files`` (which keeps its digest). Missing files
+    are the caller's to report (at the manifest)."""
     try:
-        raw = read_regular_file(path)
+        raw = files.read(path, shown)
     except OSError as exc:
         return None, [Diagnostic(ERROR, "unreadable-file", f"cannot read sample sheet: {exc.strerror}",
                                  shown, hint="check the file's permissions, or where its symbolic link points")]

@@ -2,10 +2,14 @@
 
 A saved plan is the JSON plan document plus ``"saved"``: the lineage and serial of the state it
 was made against, a fingerprint per non-noop change and per workflow those changes use
-(``absent`` for a create), the absolute stack directory, the plan options and the target
-binding. ``apply FILE`` reads it back (:func:`read_saved_plan`), re-plans with the same options
-and refuses with ``stale plan`` unless the fresh plan is the saved one (:func:`compare_saved`),
-so a plan applies at most once.
+(``absent`` for a create), the stack directory relative to the directory ``plan`` ran in, the
+digest of every manifest, template and sample sheet read (``files``, paths relative to the
+stack directory), the plan options and the target binding. It holds no absolute path, so it can
+be carried to another checkout or CI runner. ``apply FILE`` reads it back
+(:func:`read_saved_plan`), finds the stack directory relative to the current directory
+(:func:`saved_stack_dir`), re-plans with the same options and refuses with ``stale plan``
+unless the fresh plan is the saved one (:func:`compare_saved`), so a plan applies at most once.
+``apply --reviewed FILE DIR`` compares only the changes (:mod:`gcsapply.plan.reviewed`).
 
 The JSON plan document itself is rendered by :mod:`gcsapply.render.plan_text` (plan never
 imports render): ``render_saved_plan`` lives there, and the functions here that compare against
@@ -15,6 +19,7 @@ a fresh plan's document take it, or the function that renders it, as an argument
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Callable
@@ -23,8 +28,9 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from gcsapply.diagnostics import excerpt, quote
+from gcsapply.diagnostics import excerpt, excerpt_list, quote
 from gcsapply.errors import StalePlanError, UsageError
+from gcsapply.manifest.paths import path_problem
 from gcsapply.plan.model import KIND_EXECUTION, Action, Change, Plan, PlanOptions
 from gcsapply.plan.views import fingerprint
 from gcsapply.schemas import load_schema
@@ -79,9 +85,40 @@ def read_saved_plan(path: Path) -> dict:
     return document
 
 
-def saved_stack_dir(saved_doc: dict) -> Path:
-    """The stack directory the plan was made from (absolute)."""
-    return Path(saved_doc["saved"]["stack_dir"])
+def relative_stack_dir(root: Path) -> str:
+    """``root`` as reached from the current directory, forward slashes: a saved plan's
+    ``stack_dir``."""
+    return Path(os.path.relpath(root)).as_posix()
+
+
+def is_stack_file(name: str) -> bool:
+    """``name`` is a relative path with forward slashes that stays inside the stack."""
+    parts = name.split("/")
+    return "\x00" not in name and not os.path.isabs(name) \
+        and all(part not in ("", ".", "..") for part in parts)
+
+
+def saved_stack_dir(saved_doc: dict, path: Path) -> Path:
+    """The stack directory of the plan saved at ``path``: its ``stack_dir``, relative to the
+    current directory. Refused with a :class:`UsageError` unless that is a directory holding
+    files the plan read: the plan is then applied from elsewhere, and ``apply --reviewed FILE
+    DIR`` names the copy of the stack to apply it to."""
+    saved = saved_doc["saved"]
+    stack_dir = Path(saved["stack_dir"])
+    problem = path_problem(stack_dir, directory=True)
+    if problem is None and saved["files"] and \
+            not any(os.path.isfile(stack_dir / name) for name in saved["files"]):
+        problem = (f"holds none of the {len(saved['files'])} files the plan read "
+                   f"({excerpt_list(saved['files'], most=3)})")
+    if problem is None:
+        return stack_dir
+    raise UsageError(
+        f"not a stack directory: the plan's stack directory {quote(saved['stack_dir'])} "
+        f"(from the current directory: {excerpt(os.path.abspath(stack_dir), 300)}) {problem}",
+        where=str(path),
+        hint="a saved plan names its stack directory relative to where 'gcsapply plan' ran: "
+             "apply it from there, or name a copy of the stack with "
+             f"'gcsapply apply --reviewed {shlex.quote(str(path))} DIR'")
 
 
 def saved_options(saved_doc: dict) -> PlanOptions:
@@ -211,8 +248,14 @@ def _document_problem(document: dict) -> str | None:
         where = "/".join(excerpt(part) for part in problem.absolute_path) or "(top)"
         return f"{where}: {excerpt(problem.message, 200)}"
     stack_dir = document["saved"]["stack_dir"]
-    if "\x00" in stack_dir or not Path(stack_dir).is_absolute():
-        return f"saved/stack_dir: {quote(stack_dir)} is not an absolute path"
+    if "\x00" in stack_dir:
+        return f"saved/stack_dir: {quote(stack_dir)} is not a path (it holds a NUL byte)"
+    if os.path.isabs(stack_dir):
+        return (f"saved/stack_dir: {quote(stack_dir)} is an absolute path; a saved plan names "
+                "its stack directory relative to where 'gcsapply plan' ran")
+    for name in document["saved"]["files"]:
+        if not is_stack_file(name):
+            return f"saved/files: {quote(name)} is not a path inside the stack directory"
     for address in document["saved"]["fingerprints"]:
         if not _ADDRESS.fullmatch(address):
             return f"saved/fingerprints: {quote(address)} is not an address"

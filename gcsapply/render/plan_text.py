@@ -6,20 +6,23 @@ phone numbers; JSON keeps values as they are (it is for machines and holds no se
 
 A saved plan (``--out``) is the JSON plan plus ``"saved"``: the lineage and serial of the
 state it was made against, a fingerprint per non-noop change and per workflow those changes
-use (``absent`` for a create), the absolute stack directory and the options, so ``apply FILE``
-can re-plan and refuse with ``stale plan`` unless everything still matches
-(:mod:`gcsapply.plan.saved` fingerprints, reads and compares saved plans).
+use (``absent`` for a create), the stack directory relative to where ``plan`` ran, the digest
+of every file read and the options, so ``apply FILE`` can re-plan and refuse with ``stale
+plan`` unless everything still matches (:mod:`gcsapply.plan.saved` fingerprints, reads and
+compares saved plans; :mod:`gcsapply.plan.reviewed` compares a reviewed plan's changes). It
+holds no absolute path.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from json.encoder import encode_basestring
 
 from gcsapply.plan.diff import flatten
 from gcsapply.plan.model import ACTION_ORDER, Action, Change, Plan, PlanOptions
-from gcsapply.plan.saved import plan_fingerprints
+from gcsapply.plan.saved import is_stack_file, plan_fingerprints
 
 FORMAT_VERSION = "1.0"
 
@@ -237,12 +240,19 @@ def _value(value) -> str:
 
 # ---- saved plans ------------------------------------------------------------------------
 
-def render_saved_plan(plan: Plan, *, stack_dir: str, options: PlanOptions,
-                      binding: dict | None = None) -> str:
+def render_saved_plan(plan: Plan, *, stack_dir: str, files: dict[str, str],
+                      options: PlanOptions, binding: dict | None = None) -> str:
     """The ``--out`` file: the JSON plan plus what ``apply FILE`` needs to check and re-plan
-    (:mod:`gcsapply.plan.saved` reads and checks it)."""
+    (:mod:`gcsapply.plan.saved` reads and checks it). ``stack_dir`` is relative to the
+    current directory (:func:`gcsapply.plan.saved.relative_stack_dir`), ``files`` the
+    ``LoadedStack.files`` of the load the plan was made from; an absolute path in either is a
+    bug, refused here."""
+    bad = [name for name in files if not is_stack_file(name)]
+    if os.path.isabs(stack_dir) or bad:
+        raise ValueError(f"a saved plan holds no absolute path: {stack_dir!r} {bad[:1]!r}")
     document = plan_document(plan)
     document["saved"] = {"lineage": plan.lineage, "serial": plan.serial,
                          "fingerprints": plan_fingerprints(plan), "stack_dir": stack_dir,
-                         "options": options.to_json(), "binding": binding}
+                         "files": dict(sorted(files.items())), "options": options.to_json(),
+                         "binding": binding}
     return _dump(document)

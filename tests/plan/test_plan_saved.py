@@ -41,8 +41,12 @@ def _plan(*, priority=9, extra_runs=()):
     return build_plan(stack, live([wf], [run, gone_run]), state, PlanOptions())
 
 
+FILES = {"stack.yaml": "sha256:" + "1" * 64, "templates/germline.yaml": "sha256:" + "2" * 64}
+
+
 def _saved(plan_) -> dict:
-    return json.loads(render_saved_plan(plan_, stack_dir="/stack", options=PlanOptions()))
+    return json.loads(render_saved_plan(plan_, stack_dir="stack", files=FILES,
+                                        options=PlanOptions()))
 
 
 def _compare(saved: dict, fresh) -> list[str]:
@@ -110,14 +114,14 @@ def test_the_stale_plan_check_raises_stale_plan_naming_the_file_and_every_proble
         "error: /tmp/plan.json: stale plan: the state serial is now 4, the plan was made at "
         "serial 5\n"
         "  hint: a saved plan applies at most once and only to the state it was made against; "
-        "run 'gcsapply plan /stack --out /tmp/plan.json' again")
+        "run 'gcsapply plan stack --out /tmp/plan.json' again")
 
 
 def test_the_replan_hint_quotes_the_stack_directory_and_the_file_for_a_shell():
-    saved = json.loads(render_saved_plan(_plan(), stack_dir="/home/me/my stack",
+    saved = json.loads(render_saved_plan(_plan(), stack_dir="../my stack", files=FILES,
                                          options=PlanOptions()))
     assert replan_command(saved, Path("tonight's plan.json")) == \
-        """'gcsapply plan '/home/me/my stack' --out 'tonight'"'"'s plan.json''"""
+        """'gcsapply plan '../my stack' --out 'tonight'"'"'s plan.json''"""
 
 
 def test_a_workflow_fingerprinted_only_because_a_change_uses_it_is_not_named_when_it_did_not_change():
@@ -220,10 +224,19 @@ def test_the_hint_for_a_yaml_file_names_its_directory_and_for_anything_else_what
 
 
 @pytest.mark.parametrize("damage,where", [
-    (lambda doc: doc["saved"].update(stack_dir="relative/stack"),
-     "at saved/stack_dir: 'relative/stack' is not an absolute path"),
-    (lambda doc: doc["saved"].update(stack_dir="/stack\x00/x"),
-     "at saved/stack_dir: '/stack\\x00/x' is not an absolute path"),
+    (lambda doc: doc["saved"].update(stack_dir="/home/me/stack"),
+     "at saved/stack_dir: '/home/me/stack' is an absolute path; a saved plan names its stack "
+     "directory relative to where 'gcsapply plan' ran"),
+    (lambda doc: doc["saved"].update(stack_dir="stack\x00/x"),
+     "at saved/stack_dir: 'stack\\x00/x' is not a path (it holds a NUL byte)"),
+    (lambda doc: doc["saved"]["files"].update({"/etc/passwd": "sha256:" + "0" * 64}),
+     "at saved/files: '/etc/passwd' is not a path inside the stack directory"),
+    (lambda doc: doc["saved"]["files"].update({"../x.yaml": "sha256:" + "0" * 64}),
+     "at saved/files: '../x.yaml' is not a path inside the stack directory"),
+    (lambda doc: doc["saved"]["files"].update({"a.yaml": "0" * 64}),
+     "at saved/files/a.yaml: '"),
+    (lambda doc: doc["saved"].pop("files"),
+     "at saved: 'files' is a required property"),
     (lambda doc: doc["changes"][0].update(after={"deep": json.loads("[" * 150 + "]" * 150)}),
      "at (top): nested more than 100 levels deep"),
     (lambda doc: doc["saved"]["fingerprints"].update({"execution/x\x1b[2J": "absent"}),

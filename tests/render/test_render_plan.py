@@ -218,8 +218,9 @@ def test_mask_keeps_ids_digests_and_small_numbers():
 def test_a_saved_plan_records_fingerprints_stack_dir_and_options_and_validates():
     result = _mixed_plan()
     options = PlanOptions(targets=("execution/hg002",))
-    document = json.loads(render_saved_plan(result, stack_dir="/stack", options=options,
-                                            binding=binding().to_json()))
+    files = {"stack.yaml": "sha256:" + "1" * 64, "samples/trio.csv": "sha256:" + "2" * 64}
+    document = json.loads(render_saved_plan(result, stack_dir="../stack", files=files,
+                                            options=options, binding=binding().to_json()))
     Draft202012Validator(load_schema("plan")).validate(document)
     saved = document["saved"]
     assert saved["lineage"] == "lineage-1" and saved["serial"] == 4
@@ -227,6 +228,8 @@ def test_a_saved_plan_records_fingerprints_stack_dir_and_options_and_validates()
     assert set(saved["fingerprints"]) == {"execution/hg002", "execution/na12878",
                                           "execution/old", "workflow/germline"}
     assert PlanOptions.from_json(saved["options"]) == options
+    assert saved["stack_dir"] == "../stack"
+    assert list(saved["files"]) == ["samples/trio.csv", "stack.yaml"]
 
 
 def test_markdown_stays_under_the_limit_with_thousands_of_drift_entries():
