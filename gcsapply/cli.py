@@ -4,6 +4,10 @@ Each command lives in ``gcsapply/commands/<name>.py`` and exposes ``add_argument
 and ``run(args) -> int``; flags shared by several commands are defined once in
 :mod:`gcsapply.commands.options`. :func:`main` is the only place that turns exceptions into
 exit codes: usage errors and bad input exit 1 (never argparse's 2), interrupts 130.
+
+``plan --markdown`` (a pull-request comment in CI) also explains a failure on stdout, as
+Markdown (:func:`gcsapply.render.markdown.render_failure_markdown`), once its arguments are
+parsed; stderr keeps the usual text. No other command prints Markdown.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import traceback
 from types import ModuleType
 
 from gcsapply import __version__
-from gcsapply.commands import apply, destroy, emulator, outputs, plan, state, status, validate
+from gcsapply.commands import apply, destroy, emulator, outputs, plan, state, status, validate, wait
 from gcsapply.diagnostics import render_diagnostics_json, render_diagnostics_text
 from gcsapply.errors import EXIT_ERROR, EXIT_INTERRUPTED, GcsapplyError, InputError, UsageError
+from gcsapply.render.markdown import render_failure_markdown
 
 # name -> (command module, one-line summary)
 COMMANDS: dict[str, tuple[ModuleType, str]] = {
@@ -27,6 +32,7 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "apply": (apply, "Make GCS match the manifests (or apply a saved plan)"),
     "destroy": (destroy, "Remove what the stack manages, respecting deletion policies"),
     "status": (status, "List the stack's runs with their progress"),
+    "wait": (wait, "Wait for the stack's runs to finish; exit 1 unless all succeeded"),
     "outputs": (outputs, "Print a run's result paths"),
     "state": (state, "Inspect the state file, or release a stale lock"),
     "emulator": (emulator, "Run the local GCS emulator"),
@@ -82,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     json_output = "--json" in argv
+    markdown = False  # plan --markdown, once parsed: failures are explained on stdout too
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        markdown = args.command == "plan" and args.markdown
         if args.debug:
             logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                                 format="%(asctime)s %(name)s %(message)s")
@@ -98,17 +106,19 @@ def main(argv: list[str] | None = None) -> int:
         print("\nInterrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except InputError as exc:
-        if json_output:
+        if json_output and not markdown:
             sys.stdout.write(render_diagnostics_json(exc.diagnostics))
         else:
             if exc.diagnostics:
                 sys.stderr.write(render_diagnostics_text(exc.diagnostics))
             if not exc.diagnostics or exc.hint:
                 print(exc.render(), file=sys.stderr)
+        _explain_failure(markdown, exc)
         _debug_traceback(debug)
         return exc.exit_code
     except GcsapplyError as exc:
         print(exc.render(), file=sys.stderr)
+        _explain_failure(markdown, exc)
         _debug_traceback(debug)
         return exc.exit_code
     except BrokenPipeError:
@@ -117,8 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, traceback only with --debug
         print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("  hint: rerun with --debug and report the traceback", file=sys.stderr)
+        _explain_failure(markdown, exc)
         _debug_traceback(debug)
         return EXIT_ERROR
+
+
+def _explain_failure(markdown: bool, exc: BaseException) -> None:
+    """``plan --markdown``: the failure as Markdown on stdout, so CI never posts an empty
+    comment."""
+    if markdown:
+        sys.stdout.write(render_failure_markdown(exc))
 
 
 def _debug_traceback(debug: bool) -> None:

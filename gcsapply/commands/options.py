@@ -88,8 +88,8 @@ PARALLELISM = Option("--parallelism", metavar="N", type=_parallelism,
 WAIT = Option("--wait", action="store_true",
               help="follow launched runs until they finish (never cancels them)")
 TIMEOUT = Option("--timeout", metavar="DURATION", type=parse_timeout,
-                 help="with --wait: give up waiting after 90s, 30m, 2h or N seconds; the runs "
-                      "continue in GCS")
+                 help="give up waiting after 90s, 30m, 2h or N seconds (apply: with --wait); "
+                      "the runs continue in GCS")
 TARGET = Option("--target", metavar="ADDR", action="append",
                 help="plan only ADDR and the workflows it needs (repeatable)")
 REPLACE = Option("--replace", metavar="ADDR", action="append",

@@ -109,6 +109,10 @@ def test_a_path_leading_outside_the_stack_is_refused_in_every_output_without_a_b
             assert document["errors"] == expected.count(": error: ")
             assert [(d["file"], d["line"], d["column"], d["path"], d["code"]) for d in document["diagnostics"]
                     if d["path"] == f"spec.{field}"] == [(*FIELDS[field][:3], f"spec.{field}", "path-outside-stack")]
+        elif "--markdown" in argv:  # the failure explained for the pull request, every error in it
+            assert result.err == expected, argv
+            assert result.out.startswith("### gcsapply plan failed\n"), argv
+            assert all(line in result.out.splitlines() for line in expected.splitlines()[:-1]), argv
         else:
             assert (result.out, result.err) == ("", expected), argv
     assert not (gcs.root / ".gcsapply" / "state.json").exists()

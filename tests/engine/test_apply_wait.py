@@ -10,7 +10,7 @@ import pytest
 from apply_harness import FAILING_TEMPLATE, execution
 
 from gcsapply.clock import ManualClock
-from gcsapply.engine import apply as applying
+from gcsapply.engine import wait as engine_wait
 from gcsapply.engine.wait import parse_timeout
 from gcsapply.errors import UsageError
 from gcsapply.render.progress import Progress, RunView
@@ -58,7 +58,7 @@ def test_ctrl_c_between_polls_stops_waiting_says_the_runs_continue_and_leaves_th
     gcs = make_gcs(job_seconds=3600)
     gcs.write({"a.yaml": execution("a", "s1")})
     waiting = []
-    original_wait, original_sleep = applying.wait_for_runs, gcs.clock.sleep
+    original_wait, original_sleep = engine_wait.wait_for_runs, gcs.clock.sleep
 
     def wait_for_runs(*args, **kwargs):
         waiting.append(True)
@@ -70,7 +70,7 @@ def test_ctrl_c_between_polls_stops_waiting_says_the_runs_continue_and_leaves_th
             waiting.append(True)
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(applying, "wait_for_runs", wait_for_runs)
+    monkeypatch.setattr(engine_wait, "wait_for_runs", wait_for_runs)
     monkeypatch.setattr(gcs.clock, "sleep", sleep)
     result = gcs.apply("--wait")
     assert result.code == 130
@@ -144,5 +144,5 @@ def test_waiting_for_the_members_of_an_execution_set_narrows_the_listing_by_thei
     gcs.write({"samples.csv": "id\nx1\nx2\nx3\nx4\nx5\n"})
     result = gcs.apply("--wait")
     assert result.code == 0, result.err
-    assert "Waiting for 2 run(s)" in result.out
-    assert result.out.rstrip().endswith("All 2 run(s) succeeded.")
+    assert "Waiting for 6 run(s)" in result.out  # the two launched now and the stack's earlier four
+    assert result.out.rstrip().endswith("All 6 run(s) succeeded.")
