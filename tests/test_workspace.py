@@ -3,12 +3,13 @@ emulator, and the work directory it creates."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from gcsapply.errors import ConfigError, InputError
+from gcsapply.errors import ConfigError, InputError, StateError
 from gcsapply.manifest.model import StackSpec
 from gcsapply.state.lock import StateLock
 from gcsapply.workspace import open_target, open_workspace, work_dir
@@ -185,3 +186,24 @@ def test_a_tree_with_no_manifests_opens_while_its_state_is_locked_so_it_can_be_u
             assert workspace.notes[0].startswith("warning: the state is locked by ")
     finally:
         lock.release()
+
+
+def test_every_backend_and_endpoint_gets_a_gitignore_when_apply_takes_the_lock(tmp_path):
+    """``git add -A`` after an apply against a real endpoint must not stage the state."""
+    (tmp_path / "stack.yaml").write_text(
+        "apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {name: s}\n"
+        "spec: {endpoint: 'https://gcs.cn-north-4.myhuaweicloud.com'}\n")
+    with open_workspace(tmp_path, allow_empty=True, connect=False, lock_command="gcsapply state push"):
+        assert (tmp_path / ".gcsapply" / ".gitignore").read_text() == "*\n"
+    assert not (tmp_path / ".gcsapply" / "state.lock").exists()
+
+
+def test_a_journal_link_is_refused_for_a_remote_state_too(tmp_path):
+    (tmp_path / ".gcsapply").mkdir()
+    os.symlink("/etc/hostname", tmp_path / ".gcsapply" / "journal.jsonl")
+    (tmp_path / "stack.yaml").write_text(
+        "apiVersion: gcsapply/v1\nkind: Stack\nmetadata: {name: s}\n"
+        "spec: {state: {backend: s3, bucket: team-state, endpoint: 'http://127.0.0.1:9', region: us-east-1}}\n")
+    with pytest.raises(StateError, match="journal.jsonl is a symbolic link"):
+        open_workspace(tmp_path, allow_empty=True, connect=False,
+                       environ={"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})

@@ -28,7 +28,10 @@ from gcsapply.manifest.model import (
 DEFAULT_MAX_LAUNCHES_PER_APPLY = 1000
 DEFAULT_MAX_DELETES_PER_APPLY = 50
 DEFAULT_LOCK_LEASE = "5m"
-MIN_LOCK_LEASE_SECONDS = 30.0  # heartbeats every few seconds must fit several times over
+# A lease outlasts the longest time a dead holder's last request may still land in GCS (the
+# client's 30 s request timeout plus the 30 s grace of engine.recorder.settle_seconds): a taker
+# never plans while a create it cannot see may still arrive.
+MIN_LOCK_LEASE_SECONDS = 60.0
 
 
 def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from gcsapply.errors import StateError
 from gcsapply.manifest.model import RemoteStateSpec, StackSpec
-from gcsapply.state.file import FileStore, State
+from gcsapply.state.file import JOURNAL_NAME, FileStore, State
 from gcsapply.state.journal import Journal
 from gcsapply.state.lock import LOCK_NAME, LockHolder, StateLock, force_unlock, read_lock
 
@@ -86,6 +86,19 @@ class LocalBackend(FileStore):
         return force_unlock(self.lock_path)
 
 
+def local_state_files(stack: StackSpec) -> tuple[Path, ...]:
+    """The files of the stack's state on this disk: ``state.json``, its journal and
+    ``state.lock`` for the local backend; only the journal for a remote one."""
+    if stack.remote_state is None:
+        path = Path(stack.root) / stack.state_path
+        return path, path.with_name(JOURNAL_NAME), path.with_name(LOCK_NAME)
+    return (remote_journal_path(stack),)
+
+
+def remote_journal_path(stack: StackSpec) -> Path:
+    return Path(stack.root) / stack.work_dir / JOURNAL_NAME
+
+
 def open_backend(stack: StackSpec, *, environ: Mapping[str, str], credentials=None,
                  endpoint: str | None = None) -> StateBackend:
     """The backend ``spec.state`` names. A remote one needs the optional extra; its absence is
@@ -96,5 +109,5 @@ def open_backend(stack: StackSpec, *, environ: Mapping[str, str], credentials=No
         return LocalBackend(Path(stack.root) / stack.state_path, shown=stack.state_path)
     from gcsapply.state.remote import RemoteBackend  # boto3 only when a bucket is configured
 
-    return RemoteBackend(remote, journal_path=Path(stack.root) / stack.work_dir / "journal.jsonl",
+    return RemoteBackend(remote, journal_path=remote_journal_path(stack),
                          environ=environ, credentials=credentials, endpoint=endpoint)

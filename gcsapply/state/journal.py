@@ -270,7 +270,7 @@ def _check_meta(entry: dict, state: State, where: str | None) -> None:
                           "state file")
 
 
-def read_current_state(store) -> tuple[State, list[dict]]:
+def read_current_state(store, *, stored: State | None = None) -> tuple[State, list[dict]]:
     """The stored state with the journal replayed in memory, and the pending entries. Writes
     nothing: a torn last line of the journal is read past (the next apply cuts it off).
 
@@ -280,7 +280,7 @@ def read_current_state(store) -> tuple[State, list[dict]]:
     (:func:`stale_journal`; the next apply sets it aside).
     """
     store = _store(store)
-    state = store.read()
+    state = store.read() if stored is None else stored  # ``stored``: already read by the caller
     journal = Journal(store.journal_path)
     entries = journal.replay()
     if not entries or stale_journal(store, state, entries):

@@ -165,12 +165,15 @@ class Bucket:
                 "check the credentials (obs: HW_ACCESS_KEY/HW_SECRET_KEY; s3: the AWS chain) and "
                 "that they may read the state and lock objects (plan) and write them (apply)"))
         return StateError(f"cannot {doing} in {self.shown}: {detail}",
-                          hint="nothing was changed; run the command again")
+                          hint="the store refused it, so the object is unchanged; run the command again")
 
     def _unreachable(self, exc, doing: str) -> StateError:
+        # a write may have landed with its answer lost; and GCS may have changed before it
+        outcome = "the object is unchanged" if doing.startswith("read") else \
+            "the object may or may not have changed; run the command again"
         return StateError(f"cannot {doing} in {self.shown}: the store did not answer "
                           f"({type(exc).__name__})",
-                          hint="check spec.state.endpoint and the network; nothing was changed")
+                          hint=f"check spec.state.endpoint and the network; {outcome}")
 
 
 def is_ip_or_localhost(url: str) -> bool:

@@ -35,10 +35,9 @@ from gcsapply.manifest.build import LoadedStack, load_stack, no_manifests
 from gcsapply.manifest.model import DesiredStack, StackSpec
 from gcsapply.plan.build import build_plan, run_keys
 from gcsapply.plan.model import Plan, PlanOptions
-from gcsapply.state.backend import LocalBackend, StateBackend, open_backend
+from gcsapply.state.backend import StateBackend, local_state_files, open_backend
 from gcsapply.state.file import State
-from gcsapply.state.journal import JOURNAL_NAME, read_current_state, stale_journal
-from gcsapply.state.lock import LOCK_NAME
+from gcsapply.state.journal import read_current_state, stale_journal
 from gcsapply.workspace.target import EmulatorFactory, Target, open_target, resolve_target, work_dir
 
 __all__ = ["EmulatorFactory", "Target", "Workspace", "fewer_collections", "make_plan",
@@ -136,12 +135,11 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
 def open_state_backend(stack: StackSpec, environ: Mapping[str, str]) -> StateBackend:
     """The backend ``spec.state`` names, its credentials and trust checked first (a remote one
     imports boto3, the extra ``gcsapply[obs]``)."""
+    files = local_state_files(stack)
+    _refuse_linked_state_files(files)
     credentials = state_credentials(stack, environ)
-    backend = open_backend(stack, environ=environ, credentials=credentials,
-                           endpoint=state_store_url(stack, environ))
-    if isinstance(backend, LocalBackend):
-        _refuse_linked_state_files(backend.path)
-    return backend
+    return open_backend(stack, environ=environ, credentials=credentials,
+                        endpoint=state_store_url(stack, environ))
 
 
 def _refuse_empty(root: Path, loaded: LoadedStack, backend: StateBackend) -> bool:
@@ -160,31 +158,32 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
     runner's apply made stale is ignored by a plan and set aside by the lock holder; a remote
     state that does not exist yet while a local state file does is refused (``state migrate``)."""
     backend, lock = workspace.backend, workspace.lock
-    if backend.requires_base and migrating:
-        return backend.read(), []
-    if backend.requires_base:
-        stored = backend.read()
-        journal = backend.open_journal()
-        why = stale_journal(backend, stored, journal.replay())
-        if why is not None:
-            if lock is not None:
-                kept = journal.set_aside()
-                lock.warnings.append(f"the journal {backend.journal_path} does not continue the "
-                                     f"stored state ({why}); it was set aside as {kept.name}, "
-                                     "and what it recorded is adopted by labels")
-            else:
-                workspace.notes.append(f"note: the local journal does not continue the stored "
-                                       f"state ({why}); the next apply sets it aside")
-        local = Path(workspace.stack.root) / workspace.stack.state_path
-        if not stored.lineage and not stored.resources and local.is_file():
-            message = (f"the stack keeps its state in {backend.where}, which is empty, and a "
-                       f"local state file {workspace.stack.state_path} exists")
-            if lock is not None:
-                raise StateError(message, hint="move it to the bucket once with 'gcsapply state "
-                                 f"migrate {shlex.quote(str(workspace.root))}'")
-            workspace.notes.append(f"warning: {message}; run 'gcsapply state migrate' before "
-                                   "the next apply")
-    return read_current_state(backend)
+    if not backend.requires_base:
+        return read_current_state(backend)
+    stored = backend.read()
+    if migrating:
+        return stored, []
+    journal = backend.open_journal()
+    why = stale_journal(backend, stored, journal.replay())
+    if why is not None:
+        if lock is not None:
+            kept = journal.set_aside()
+            lock.warnings.append(f"the journal {backend.journal_path} does not continue the "
+                                 f"stored state ({why}); it was set aside as {kept.name}, "
+                                 "and what it recorded is adopted by labels")
+        else:
+            workspace.notes.append(f"note: the local journal does not continue the stored "
+                                   f"state ({why}); the next apply sets it aside")
+    local = Path(workspace.stack.root) / workspace.stack.state_path
+    if not stored.lineage and not stored.resources and local.is_file():
+        message = (f"the stack keeps its state in {backend.where}, which is empty, and a "
+                   f"local state file {workspace.stack.state_path} exists")
+        if lock is not None:
+            raise StateError(message, hint="move it to the bucket once with 'gcsapply state "
+                             f"migrate {shlex.quote(str(workspace.root))}'")
+        workspace.notes.append(f"warning: {message}; run 'gcsapply state migrate' before "
+                               "the next apply")
+    return read_current_state(backend, stored=stored)
 
 
 def _stopper(stop_event):
@@ -203,11 +202,11 @@ def _nothing_here(root: Path, where: str) -> InputError:
                         f"there is no state at {where} either: give the stack's directory")
 
 
-def _refuse_linked_state_files(path: Path) -> None:
+def _refuse_linked_state_files(files) -> None:
     """gcsapply creates state.json, its journal and its lock itself and never follows a link
     there: a committed ``journal.jsonl -> /elsewhere`` would be read, and appended to by the
     next apply, outside the stack (DESIGN §7b)."""
-    for file in (path, path.with_name(JOURNAL_NAME), path.with_name(LOCK_NAME)):
+    for file in files:
         if os.path.islink(file):
             raise StateError(f"{file.name} is a symbolic link; gcsapply writes it itself and "
                              "never follows a link there", where=str(file),
