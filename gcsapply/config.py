@@ -30,7 +30,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -41,6 +40,7 @@ DEFAULT_REGION = "cn-north-4"
 WORK_DIR = WORK_FOLDER  # the default; a stack's own is StackSpec.work_dir (beside its Stack)
 EMULATOR_DB = "emulator.sqlite"
 EMBEDDED = "embedded"
+OBS_URL = "https://obs.{region}.myhuaweicloud.com"  # a region's OBS endpoint (state buckets)
 
 AK_FAMILIES = (("HW_ACCESS_KEY", "HW_SECRET_KEY"), ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"))
 TOKEN_VARIABLES = ("HW_USER_NAME", "HW_USER_PASSWORD", "HW_DOMAIN_NAME")
@@ -260,12 +260,6 @@ def parse_origin(url: str) -> Origin:
     return Origin(parts.scheme, _normal_host(match["host"]), port)
 
 
-def state_path(stack: StackSpec) -> Path:
-    """``state.json``: ``spec.state.path``, else ``.gcsapply/state.json`` beside the Stack
-    manifest (DIR without one)."""
-    return Path(stack.root) / stack.state_path
-
-
 def state_store_url(stack: StackSpec, environ: Mapping[str, str]) -> str | None:
     """The URL of a remote state's store: ``spec.state.endpoint``; for ``obs`` by default the
     OBS endpoint of the region (``spec.state.region`` > the stack's region); for ``s3`` by
@@ -274,12 +268,8 @@ def state_store_url(stack: StackSpec, environ: Mapping[str, str]) -> str | None:
     if remote is None or remote.endpoint:
         return remote.endpoint if remote else None
     if remote.backend == "obs":
-        return obs_url(remote.region or resolve_region(stack, environ))
+        return OBS_URL.format(region=remote.region or resolve_region(stack, environ))
     return None
-
-
-def obs_url(region: str) -> str:
-    return f"https://obs.{region}.myhuaweicloud.com"
 
 
 def state_credentials(stack: StackSpec, environ: Mapping[str, str]) -> Credentials | None:
@@ -291,7 +281,6 @@ def state_credentials(stack: StackSpec, environ: Mapping[str, str]) -> Credentia
     if remote is None:
         return None
     where = str(remote.source) if remote.source else None
-    url = state_store_url(stack, environ)
     if remote.backend == "s3":
         token = "AWS_SESSION_TOKEN" if environ.get("AWS_SESSION_TOKEN") else None
         credentials = None
@@ -304,12 +293,26 @@ def state_credentials(stack: StackSpec, environ: Mapping[str, str]) -> Credentia
                      "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK); a user name and password "
                      "cannot sign OBS requests")
         token = "HW_SECURITY_TOKEN" if credentials.security_token else None
-    if token and url is not None and url != obs_url(remote.region or resolve_region(stack, environ)):
-        trust = _trust(url, trusted_endpoint_rules(environ))
-        if not trust.trusted:
-            raise ConfigError(f"spec.state.endpoint: will not send {token} to {trust.host}: "
-                              f"{trust.reason}", where=where, hint=trust.hint)
+    refusal = state_token_refusal(stack, environ, token or "a session token")
+    if token and refusal is not None:
+        raise refusal
     return credentials
+
+
+def state_token_refusal(stack: StackSpec, environ: Mapping[str, str],
+                        token: str = "a session token") -> ConfigError | None:
+    """The error for a security or session token bound for an untrusted state store (None for
+    AWS S3, the region's OBS endpoint, or one in ``GCSAPPLY_TRUSTED_ENDPOINTS``); raised when a
+    token turns up, also one boto3's chain finds in a profile or a role."""
+    remote = stack.remote_state
+    url = state_store_url(stack, environ)
+    if remote is None or url is None or url == OBS_URL.format(region=remote.region or resolve_region(stack, environ)):
+        return None
+    trust = _trust(url, trusted_endpoint_rules(environ))
+    if trust.trusted:
+        return None
+    return ConfigError(f"spec.state.endpoint: will not send {token} to {trust.host}: {trust.reason}",
+                       where=str(remote.source) if remote.source else None, hint=trust.hint)
 
 
 def endpoint_where(stack: StackSpec) -> str | None:

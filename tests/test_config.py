@@ -17,10 +17,10 @@ from gcsapply.config import (
     resolve_project_id,
     resolve_region,
     resolve_trust,
-    state_path,
 )
 from gcsapply.errors import ConfigError
 from gcsapply.manifest.model import Source, StackSpec
+from gcsapply.state.backend import local_state_files
 
 SECRET = "SENTINEL-SECRET-0123456789"
 
@@ -141,8 +141,8 @@ def test_without_an_endpoint_position_errors_point_at_the_stack_or_nowhere(tmp_p
 def test_the_state_path_is_under_the_directory_given_as_the_stack_says(tmp_path):
     stack = _stack(tmp_path, state_path="manifests/.gcsapply/state.json",
                    work_dir="manifests/.gcsapply")
-    assert state_path(stack) == tmp_path / "manifests" / ".gcsapply" / "state.json"
-    assert state_path(_stack(tmp_path)) == tmp_path / ".gcsapply" / "state.json"
+    assert local_state_files(stack)[0] == tmp_path / "manifests" / ".gcsapply" / "state.json"
+    assert local_state_files(_stack(tmp_path))[0] == tmp_path / ".gcsapply" / "state.json"
 
 
 # -- trust: which hosts may receive a password, an IAM token or a security token (§7b) -------

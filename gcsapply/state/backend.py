@@ -100,14 +100,17 @@ def remote_journal_path(stack: StackSpec) -> Path:
 
 
 def open_backend(stack: StackSpec, *, environ: Mapping[str, str], credentials=None,
-                 endpoint: str | None = None) -> StateBackend:
+                 endpoint: str | None = None, token_refusal: Exception | None = None) -> StateBackend:
     """The backend ``spec.state`` names. A remote one needs the optional extra; its absence is
     a clear error naming it. ``credentials`` (obs) and ``endpoint`` (the store's URL) are
-    resolved by the caller (:mod:`gcsapply.workspace`, which also checks trust)."""
+    resolved by the caller (:mod:`gcsapply.workspace`, which also checks trust);
+    ``token_refusal`` is raised if boto3's chain (``s3``) finds a session token for an
+    untrusted store."""
     remote: RemoteStateSpec | None = stack.remote_state
     if remote is None:
         return LocalBackend(Path(stack.root) / stack.state_path, shown=stack.state_path)
     from gcsapply.state.remote import RemoteBackend  # boto3 only when a bucket is configured
 
     return RemoteBackend(remote, journal_path=remote_journal_path(stack),
-                         environ=environ, credentials=credentials, endpoint=endpoint)
+                         environ=environ, credentials=credentials, endpoint=endpoint,
+                         token_refusal=token_refusal)

@@ -56,7 +56,8 @@ class Bucket:
     """One bucket of one store. ``shown`` names it in messages: ``obs://bucket at https://...``."""
 
     def __init__(self, *, bucket: str, endpoint: str | None, region: str | None, credentials=None,
-                 virtual_host: bool = False, connect_timeout: float = 10, read_timeout: float = 30):
+                 virtual_host: bool = False, connect_timeout: float = 10, read_timeout: float = 30,
+                 token_refusal: Exception | None = None):
         boto3, botocore = load_boto3()
         self.bucket = bucket
         self.endpoint = endpoint
@@ -72,7 +73,11 @@ class Bucket:
                     "aws_secret_access_key": credentials.secret_key,
                     "aws_session_token": credentials.security_token}
         session = boto3.session.Session(**keys)
-        if credentials is None and session.get_credentials() is None:
+        found = session.get_credentials() if credentials is None else None
+        if credentials is None and found is not None and token_refusal is not None \
+                and found.get_frozen_credentials().token:
+            raise token_refusal  # a session token from a profile or a role, bound for an untrusted store
+        if credentials is None and found is None:
             raise ConfigError(
                 f"no credentials for the state bucket {bucket}",
                 hint="backend s3 uses the AWS chain: set AWS_ACCESS_KEY_ID and "

@@ -39,7 +39,8 @@ class RemoteBackend:
     requires_base = True
 
     def __init__(self, spec: RemoteStateSpec, *, journal_path: Path, environ: Mapping[str, str],
-                 credentials=None, endpoint: str | None = None, bucket: Bucket | None = None):
+                 credentials=None, endpoint: str | None = None, bucket: Bucket | None = None,
+                 token_refusal: Exception | None = None):
         self.spec = spec
         self.name = spec.backend
         self.journal_path = Path(journal_path)
@@ -48,7 +49,8 @@ class RemoteBackend:
         virtual = spec.backend == "obs" and endpoint is not None and not is_ip_or_localhost(endpoint)
         self.bucket = bucket or Bucket(bucket=spec.bucket, endpoint=endpoint,
                                        region=spec.region or environ.get("AWS_REGION"),
-                                       credentials=credentials, virtual_host=virtual)
+                                       credentials=credentials, virtual_host=virtual,
+                                       token_refusal=token_refusal)
         self._known: tuple[State, str] | None = None  # (state, ETag) last read or written
         self._locked = False
         self._lost: str | None = None  # why our lock is no longer ours: never write again

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gcsapply.config import state_credentials, state_store_url
+from gcsapply.config import state_credentials, state_store_url, state_token_refusal
 from gcsapply.errors import InputError, StateError
 from gcsapply.live.fetch import fetch_live
 from gcsapply.manifest.build import LoadedStack, load_stack, no_manifests
@@ -37,7 +37,7 @@ from gcsapply.plan.build import build_plan, run_keys
 from gcsapply.plan.model import Plan, PlanOptions
 from gcsapply.state.backend import StateBackend, local_state_files, open_backend
 from gcsapply.state.file import State
-from gcsapply.state.journal import read_current_state, stale_journal
+from gcsapply.state.journal import pending_entries, read_current_state, stale_journal
 from gcsapply.workspace.target import EmulatorFactory, Target, open_target, resolve_target, work_dir
 
 __all__ = ["EmulatorFactory", "Target", "Workspace", "fewer_collections", "make_plan",
@@ -139,7 +139,8 @@ def open_state_backend(stack: StackSpec, environ: Mapping[str, str]) -> StateBac
     _refuse_linked_state_files(files)
     credentials = state_credentials(stack, environ)
     return open_backend(stack, environ=environ, credentials=credentials,
-                        endpoint=state_store_url(stack, environ))
+                        endpoint=state_store_url(stack, environ),
+                        token_refusal=state_token_refusal(stack, environ))
 
 
 def _refuse_empty(root: Path, loaded: LoadedStack, backend: StateBackend) -> bool:
@@ -163,17 +164,6 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
     stored = backend.read()
     if migrating:
         return stored, []
-    journal = backend.open_journal()
-    why = stale_journal(backend, stored, journal.replay())
-    if why is not None:
-        if lock is not None:
-            kept = journal.set_aside()
-            lock.warnings.append(f"the journal {backend.journal_path} does not continue the "
-                                 f"stored state ({why}); it was set aside as {kept.name}, "
-                                 "and what it recorded is adopted by labels")
-        else:
-            workspace.notes.append(f"note: the local journal does not continue the stored "
-                                   f"state ({why}); the next apply sets it aside")
     local = Path(workspace.stack.root) / workspace.stack.state_path
     if not stored.lineage and not stored.resources and local.is_file():
         message = (f"the stack keeps its state in {backend.where}, which is empty, and a "
@@ -183,6 +173,21 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
                              f"migrate {shlex.quote(str(workspace.root))}'")
         workspace.notes.append(f"warning: {message}; run 'gcsapply state migrate' before "
                                "the next apply")
+    journal = backend.open_journal()
+    entries = journal.replay()
+    why = stale_journal(backend, stored, entries)
+    if why is not None:
+        # what it did is in the stored state or adopted by labels; its calls of unknown outcome
+        # are still resolved by lookups (they may land yet), never by sending them again
+        if lock is not None:
+            kept = journal.set_aside()
+            lock.warnings.append(f"the journal {backend.journal_path} does not continue the "
+                                 f"stored state ({why}); it was set aside as {kept.name}, "
+                                 "and what it recorded is adopted by labels")
+        else:
+            workspace.notes.append(f"note: the local journal does not continue the stored "
+                                   f"state ({why}); the next apply sets it aside")
+        return stored, pending_entries(entries)
     return read_current_state(backend, stored=stored)
 
 
