@@ -20,8 +20,8 @@ from gcsapply.commands.options import ADDRESS, JSON, STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK, StateError, UsageError
 from gcsapply.render.state import describe_entry, inventory_rows
 from gcsapply.state.backend import LocalBackend
-from gcsapply.state.file import load_state, render_state
-from gcsapply.state.journal import compact
+from gcsapply.state.file import JOURNAL_NAME, load_state, render_state
+from gcsapply.state.journal import Journal, compact, pending_entries
 from gcsapply.state.remote import parse_state
 from gcsapply.workspace import Workspace, open_workspace
 
@@ -148,7 +148,9 @@ def _check_push(current, state, where: str, *, force: bool) -> None:
 
 def _migrate(workspace: Workspace) -> int:
     """Fold the local journal into the local state file, store it in the bucket with a
-    create-only write (refused when a state is already there), and keep the file as a backup."""
+    create-only write (refused when a state is already there), and keep the file as a backup.
+    Journal entries of unknown outcome move to the remote state's journal, under its ``base``
+    line, so the next apply resolves them by lookups instead of setting them aside."""
     backend, stack = workspace.backend, workspace.stack
     if isinstance(backend, LocalBackend):
         raise UsageError("state migrate moves a local state to a bucket, and this stack's "
@@ -162,8 +164,14 @@ def _migrate(workspace: Workspace) -> int:
         raise StateError(f"{backend.where} already holds a state; migrate runs once and never "
                          "overwrites", hint="compare the two with 'gcsapply state pull', and push "
                          "the right one with 'gcsapply state push DIR FILE --force'")
-    state = compact(local) if local.with_name("journal.jsonl").exists() else load_state(local)
+    local_journal = Journal(local.with_name(JOURNAL_NAME))
+    state = compact(local) if local_journal.path.exists() else load_state(local)
+    pending = pending_entries(local_journal.replay())  # calls of unknown outcome travel along
     backend.write(state)
+    if pending or backend.journal_path != local_journal.path:
+        backend.open_journal().rewrite(backend.journal_header() + pending if pending else [])
+        if backend.journal_path != local_journal.path and local_journal.path.exists():
+            local_journal.path.replace(local_journal.path.with_name(JOURNAL_NAME + MIGRATED_SUFFIX))
     backup = local.with_name(local.name + MIGRATED_SUFFIX)
     local.replace(backup)
     print(f"Migrated the state (lineage {state.lineage}, serial {state.serial}, "

@@ -148,8 +148,9 @@ class RemoteBackend:
                          clock=clock, on_lost=lost, holding=_Holding(self),
                          probe=lambda: probe_conditional_writes(self.bucket, self.spec))
 
-    def read_lock(self) -> LeaseHolder | None:
-        return read_lease(self.bucket, self.spec.lock_key)
+    def read_lock(self, *, clock=None) -> LeaseHolder | None:
+        """The holder, its heartbeat's age judged by ``clock`` (the command's)."""
+        return read_lease(self.bucket, self.spec.lock_key, clock=clock)
 
     def unlock(self, lock_id: str | None) -> LeaseHolder | None:
         return unlock(self.bucket, self.spec, lock_id)

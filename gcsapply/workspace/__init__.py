@@ -118,7 +118,7 @@ def open_workspace(root: Path, *, allow_empty: bool = False, connect: bool = Tru
         if lock is not None:
             work_dir(stack)  # .gcsapply/.gitignore, for every endpoint and backend
         if lock is None:
-            workspace.notes = _lock_notes(backend) + _pending_notes(workspace.pending) \
+            workspace.notes = _lock_notes(backend, clock) + _pending_notes(workspace.pending) \
                 + workspace.notes
         if connect:
             workspace.target = open_target(stack, clock=clock, emulator_factory=emulator_factory,
@@ -246,8 +246,8 @@ def fewer_collections(threshold: int = 50_000):
         gc.unfreeze()
 
 
-def _lock_notes(backend: StateBackend) -> list[str]:
-    holder = backend.read_lock()
+def _lock_notes(backend: StateBackend, clock) -> list[str]:
+    holder = backend.read_lock(clock=clock)
     if holder is None:
         return []
     return [f"warning: the state is locked by {holder.describe()}; an apply may be changing "
