@@ -14,6 +14,7 @@ The tree::
     ├── ConfigError                    endpoint, region, project, credentials
     ├── StateError                     state file unreadable, or bound to another target
     │   ├── LockHeldError              another apply/destroy holds state.lock
+    │   ├── StateConflictError         another writer moved the state object (compare-and-swap)
     │   └── StalePlanError             a saved plan no longer matches state or GCS
     │       └── PlanChangedError       apply --reviewed: the changes planned now are not the reviewed
     ├── PlanRefusedError               plan-time refusals: limits, --replace of a run, in-use
@@ -81,6 +82,11 @@ class StateError(GcsapplyError):
 
 class LockHeldError(StateError):
     """Another apply or destroy holds the state lock."""
+
+
+class StateConflictError(StateError):
+    """A remote state object changed under this process's compare-and-swap: another writer is
+    active, so this one stops (it never overwrites)."""
 
 
 class StalePlanError(StateError):

@@ -22,6 +22,7 @@ from gcsapply.render.state import describe_entry, inventory_rows
 from gcsapply.state.backend import LocalBackend
 from gcsapply.state.file import JOURNAL_NAME, load_state, render_state
 from gcsapply.state.journal import Journal, compact, pending_entries
+from gcsapply.state.lock import LOCK_NAME, StateLock
 from gcsapply.state.remote import parse_state
 from gcsapply.workspace import Workspace, open_workspace
 
@@ -164,6 +165,13 @@ def _migrate(workspace: Workspace) -> int:
         raise StateError(f"{backend.where} already holds a state; migrate runs once and never "
                          "overwrites", hint="compare the two with 'gcsapply state pull', and push "
                          "the right one with 'gcsapply state push DIR FILE --force'")
+    with StateLock(local.with_name(LOCK_NAME), "gcsapply state migrate",
+                   unlock_hint_dir=str(workspace.root)):  # no local apply may run meanwhile
+        return _migrate_locked(workspace, local)
+
+
+def _migrate_locked(workspace: Workspace, local: Path) -> int:
+    backend = workspace.backend
     local_journal = Journal(local.with_name(JOURNAL_NAME))
     state = compact(local) if local_journal.path.exists() else load_state(local)
     pending = pending_entries(local_journal.replay())  # calls of unknown outcome travel along

@@ -44,6 +44,8 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
         target = workspace.target
         say = _printer(sys.stderr if args.json else sys.stdout)
         say(target.description)
+        for note in workspace.notes:  # a held lock, launches of unknown outcome: not yet judged
+            print(note, file=sys.stderr)
         targets = runs_to_wait_for(workspace.state, workspace.desired)
         if not targets:
             say("No runs in this stack: nothing to wait for.")

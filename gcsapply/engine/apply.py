@@ -112,7 +112,7 @@ def _locked_apply(workspace: Workspace, settings, console, clock, stop, parallel
     recorder, lineage = _with_lineage(recorder, workspace.state, store, clock, binding)
     outcomes, interrupted = _run_engine(plan, target, recorder, console, clock, stop,
                                         parallelism, desired, lineage)
-    _refuse_lost_lock(workspace.lock)
+    _refuse_lost_lock(workspace)
     _record_noops(plan, recorder)
     recorder.close()
     verb = "destroy" if settings.plan_options.destroy else "apply"
@@ -200,10 +200,11 @@ def _with_lineage(recorder: ApplyRecorder, state: State, store, clock, binding
     return ApplyRecorder(store, started, clock, binding=binding), lineage
 
 
-def _refuse_lost_lock(lock) -> None:
-    """A remote lock taken over while this apply ran (its heartbeats stopped for a whole
-    lease): the engine was stopped, and the state is never written again by this process."""
-    lost = getattr(lock, "lost", None)
+def _refuse_lost_lock(workspace: Workspace) -> None:
+    """A remote lock taken over while this apply ran (its heartbeats failed too long), or a
+    state object another writer moved: the engine was stopped, and the state is never written
+    again by this process."""
+    lost = getattr(workspace.backend, "lost", None) or getattr(workspace.lock, "lost", None)
     if lost:
         raise StateError(f"this apply lost the state lock: {lost}",
                          hint="calls in flight finished and nothing new was started; the local "

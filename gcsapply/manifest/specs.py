@@ -28,10 +28,11 @@ from gcsapply.manifest.model import (
 DEFAULT_MAX_LAUNCHES_PER_APPLY = 1000
 DEFAULT_MAX_DELETES_PER_APPLY = 50
 DEFAULT_LOCK_LEASE = "5m"
-# A lease outlasts the longest time a dead holder's last request may still land in GCS (the
-# client's 30 s request timeout plus the 30 s grace of engine.recorder.settle_seconds): a taker
-# never plans while a create it cannot see may still arrive.
-MIN_LOCK_LEASE_SECONDS = 60.0
+# A lease outlasts the longest time a holder's last request may still land in GCS (60 s: the
+# client's 30 s request timeout plus the 30 s grace of engine.recorder.settle_seconds), with a
+# minute to spare for heartbeats: a holder that cannot renew stops sending 60 s before its lease
+# ends, and a taker never plans while a create it cannot see may still arrive.
+MIN_LOCK_LEASE_SECONDS = 120.0
 
 
 def build_stack_spec(spec: dict, *, name: str, root: Path, state_path: str | None,

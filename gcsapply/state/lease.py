@@ -40,6 +40,10 @@ from gcsapply.state.objects import Bucket, ConditionalUnsupported, PreconditionF
 from gcsapply.state.shapes import loads_strict
 
 LOCK_FORMAT = 1
+# How long after it is sent a call may still land in GCS: the client's 30 s request timeout and
+# the 30 s grace of gcsapply.engine.recorder.settle_seconds. A holder that cannot renew stops
+# starting calls this long before its lease runs out, so none lands after a takeover.
+SETTLE_SECONDS = 60.0
 MAX_LOCK_BYTES = 64 * 1024
 _PROBED: dict[tuple[str | None, str], bool] = {}  # (endpoint, bucket) -> conditional deletes work
 _PROBED_LOCK = threading.Lock()
@@ -116,6 +120,8 @@ class LeaseLock:
             if stored is None:
                 continue  # released between our two calls: try again
             current = parse_lease(stored.body, stored.etag, now=self.clock.now())
+            if current.id == mine.id:  # our create landed; its answer was lost and the retry refused
+                return self._took(stored.etag, mine)
             if not current.readable:
                 raise LockHeldError(
                     "the state is locked, but the lock object cannot be read to tell by whom",
@@ -175,22 +181,38 @@ class LeaseLock:
             holder = self._holder
             if holder is None or self.lost:
                 return False
+            started = self.clock.monotonic()  # a taker counts from the time stamped now
             renewed = LeaseHolder(**{**asdict(holder), "heartbeat_at": self.clock.now()})
             try:
                 self._etag = self.bucket.put(self.spec.lock_key, _body(renewed),
-                                             if_match=self._etag)
-                self._holder, self._renewed_at = renewed, self.clock.monotonic()
+                                             if_match=self._etag, quick=True)
+                self._holder, self._renewed_at = renewed, started
             except PreconditionFailed:
                 stored = self.bucket.get(self.spec.lock_key, limit=MAX_LOCK_BYTES)
-                by = "nobody (it was removed)" if stored is None else \
-                    parse_lease(stored.body, stored.etag, now=self.clock.now()).describe()
+                current = None if stored is None else \
+                    parse_lease(stored.body, stored.etag, now=self.clock.now())
+                if current is not None and current.id == holder.id:  # our renewal landed,
+                    self._etag, self._renewed_at = stored.etag, started  # its answer was lost
+                    return True
+                by = "nobody (it was removed)" if current is None else current.describe()
                 self._lose(f"the lock was taken from this apply; it is now held by {by}")
                 return False
             except StateError:
-                if self.clock.monotonic() - self._renewed_at > self.spec.lease_seconds:
-                    self._lose("the lock could not be renewed for a whole lease")
+                if self.clock.monotonic() - self._renewed_at > self.spec.lease_seconds - SETTLE_SECONDS:
+                    self._lose("the lock could not be renewed for so long that another runner may "
+                               "take it over before a call sent now could land")
                     return False
             return True
+
+    def abandon(self) -> None:
+        """Stop renewing, and leave the lock to expire after its lease rather than release it:
+        this process leaves calls of unknown outcome that only its own journal knows, and no
+        other runner may plan before they could have landed."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.lost = self.lost or "left to expire: calls of unknown outcome are pending"
 
     def _beat(self) -> None:
         """Renew the heartbeat every :attr:`beat_seconds` (:meth:`renew`) until released or lost."""
@@ -278,8 +300,10 @@ def probe_conditional_writes(bucket: Bucket, spec) -> bool:
 def _deletes_conditionally(bucket: Bucket, key: str, wrong: str) -> bool:
     try:
         bucket.delete(key, if_match=wrong)
-    except (PreconditionFailed, ConditionalUnsupported):
+    except PreconditionFailed:
         return True
+    except ConditionalUnsupported:
+        return False  # release and unlock then look before they delete
     return False
 
 

@@ -86,6 +86,12 @@ class Bucket:
         try:
             self._client = session.client("s3", endpoint_url=endpoint, region_name=region or None,
                                           config=config)
+            # heartbeats: one attempt, short timeouts, so a holder cut off from the store knows it
+            # within seconds, not after minutes of retries (the next beat tries again)
+            self._quick = session.client("s3", endpoint_url=endpoint, region_name=region or None,
+                                         config=config.merge(botocore.config.Config(
+                                             connect_timeout=3, read_timeout=5,
+                                             retries={"mode": "standard", "max_attempts": 1})))
         except self._errors.NoRegionError as exc:
             raise ConfigError("spec.state: backend s3 needs a region",
                               hint="set spec.state.region, or AWS_REGION") from exc
@@ -117,17 +123,19 @@ class Bucket:
         return StoredObject(body, answer.get("ETag", ""))
 
     def put(self, key: str, body: bytes, *, if_match: str | None = None,
-            if_none_match: bool = False) -> str:
+            if_none_match: bool = False, quick: bool = False) -> str:
         """Write ``key``; with ``if_match`` only over that ETag, with ``if_none_match`` only when
-        there is no such object (else :class:`PreconditionFailed`). Returns the new ETag."""
+        there is no such object (else :class:`PreconditionFailed`). Returns the new ETag.
+        ``quick``: one attempt with short timeouts (a heartbeat)."""
         extra = {}
         if if_match is not None:
             extra["IfMatch"] = if_match
         if if_none_match:
             extra["IfNoneMatch"] = "*"
         try:
-            answer = self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                             ContentType="application/json", **extra)
+            client = self._quick if quick else self._client
+            answer = client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                       ContentType="application/json", **extra)
         except self._errors.ClientError as exc:
             self._raise_precondition(exc, bool(extra))
             raise self._error(exc, f"write {key}") from None

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gcsapply.diagnostics import excerpt
-from gcsapply.errors import StateError
+from gcsapply.errors import StateConflictError, StateError
 from gcsapply.manifest.model import RemoteStateSpec
 from gcsapply.state.file import DAMAGED_HINT, State, render_state
 from gcsapply.state.journal import Journal
@@ -54,6 +54,8 @@ class RemoteBackend:
         self._known: tuple[State, str] | None = None  # (state, ETag) last read or written
         self._locked = False
         self._lost: str | None = None  # why our lock is no longer ours: never write again
+        self._on_lost = None  # the command's reaction to a lost lock (stop starting calls)
+        self._unconfirmed: bytes | None = None  # a write whose answer never came
 
     def describe(self) -> str:
         return f"state {self.spec.url}{f' at {self.endpoint}' if self.endpoint else ''}"
@@ -88,20 +90,44 @@ class RemoteBackend:
                                        if_none_match=not etag)
         except PreconditionFailed:
             new_etag = self._written_anyway(body)
-        self._known = (state.copy(), new_etag)
+        except StateError:
+            self._unconfirmed = body  # it may have landed: a later write checks for it
+            raise
+        self._known, self._unconfirmed = (state.copy(), new_etag), None
 
     def _written_anyway(self, body: bytes) -> str:
         """After a refused conditional write: the ETag if the object holds exactly ``body`` (a
-        retry of a write whose answer was lost), else the conflict, as an error."""
+        retry of a write whose answer was lost); if it holds an earlier write of ours whose
+        outcome was unknown, ``body`` over it by CAS; else the conflict: this process stops
+        (:attr:`lost`) and the error says so."""
         stored = self.bucket.get(self.spec.key)
         if stored is not None and stored.body == body:
             return stored.etag
+        if stored is not None and stored.body == self._unconfirmed:
+            try:
+                return self.bucket.put(self.spec.key, body, if_match=stored.etag)
+            except PreconditionFailed:
+                stored = self.bucket.get(self.spec.key)
         now = describe_stored(stored, self.where)
-        raise StateError(
-            f"the state object {self.where} changed since this command read it ({now}): "
-            "another apply wrote it, so this one stops without overwriting it",
-            hint="the journal in .gcsapply/ keeps what this apply did, and what it launched "
-                 "is adopted by its labels: run 'gcsapply plan DIR' to see the state now")
+        message = (f"the state object {self.where} changed since this command read it ({now}): "
+                   "another apply wrote it, so this one stops without overwriting it")
+        if self._locked:  # despite our lock: another writer is active; write nothing more
+            self._lose(message)
+        raise StateConflictError(
+            message, hint="the journal in .gcsapply/ keeps what this apply did, and what it "
+                          "launched is adopted by its labels: run 'gcsapply plan DIR' to see the "
+                          "state now")
+
+    @property
+    def lost(self) -> str | None:
+        """Why this process may no longer write the state (its lock was taken, or another
+        writer moved the object), or None."""
+        return self._lost
+
+    def _lose(self, message: str) -> None:
+        self._lost = self._lost or message
+        if self._on_lost is not None:
+            self._on_lost(message)  # the engine starts nothing new
 
     def push(self, state: State, *, force: bool = False) -> State:
         """``state push``: write ``state`` over the stored one by CAS; a lineage change or a
@@ -137,15 +163,11 @@ class RemoteBackend:
     # -- the lock object -----------------------------------------------------------------------
 
     def lock(self, command: str, *, unlock_hint_dir: str, clock=None, on_lost=None):
+        self._on_lost = on_lost
         if self.spec.lock == "external":
             return NoLock(self, _Holding(self))
-        def lost(message: str) -> None:
-            self._lost = message
-            if on_lost is not None:
-                on_lost(message)
-
         return LeaseLock(self.bucket, self.spec, command, unlock_hint_dir=unlock_hint_dir,
-                         clock=clock, on_lost=lost, holding=_Holding(self),
+                         clock=clock, on_lost=self._lose, holding=_Holding(self),
                          probe=lambda: probe_conditional_writes(self.bucket, self.spec))
 
     def read_lock(self, *, clock=None) -> LeaseHolder | None:

@@ -38,6 +38,7 @@ from gcsapply.plan.model import Plan, PlanOptions
 from gcsapply.state.backend import StateBackend, local_state_files, open_backend
 from gcsapply.state.file import State
 from gcsapply.state.journal import pending_entries, read_current_state, stale_journal
+from gcsapply.state.lease import SETTLE_SECONDS
 from gcsapply.workspace.target import EmulatorFactory, Target, open_target, resolve_target, work_dir
 
 __all__ = ["EmulatorFactory", "Target", "Workspace", "fewer_collections", "make_plan",
@@ -76,6 +77,8 @@ class Workspace:
                 self.target.close()
         finally:
             if self.lock is not None:
+                if _calls_may_still_land(self.backend, self.lock):
+                    self.lock.abandon()  # expires after its lease: nobody plans before they land
                 self.lock.release()
 
     def __enter__(self) -> Workspace:
@@ -181,6 +184,8 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
         # are still resolved by lookups (they may land yet), never by sending them again
         if lock is not None:
             kept = journal.set_aside()
+            if pending_entries(entries):  # kept to be resolved by lookups, under a fresh base line
+                backend.open_journal().rewrite(backend.journal_header() + pending_entries(entries))
             lock.warnings.append(f"the journal {backend.journal_path} does not continue the "
                                  f"stored state ({why}); it was set aside as {kept.name}, "
                                  "and what it recorded is adopted by labels")
@@ -189,6 +194,21 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
                                    f"state ({why}); the next apply sets it aside")
         return stored, pending_entries(entries)
     return read_current_state(backend, stored=stored)
+
+
+def _calls_may_still_land(backend: StateBackend, lock) -> bool:
+    """Whether this process leaves calls of unknown outcome, sent so recently that they may
+    still land, which only its local journal knows: a shared lock must then not be released
+    (:meth:`gcsapply.state.lease.LeaseLock.abandon`)."""
+    if not backend.requires_base or not hasattr(lock, "abandon") or not lock.held:
+        return False
+    try:
+        pending = backend.open_journal().pending()
+    except StateError:
+        return True  # the journal cannot be read: keep the lock to its lease, to be safe
+    now = lock.clock.now()
+    return any(not isinstance(entry.get("at"), (int, float)) or now - entry["at"] < SETTLE_SECONDS
+               for entry in pending)
 
 
 def _stopper(stop_event):

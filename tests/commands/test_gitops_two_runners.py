@@ -24,7 +24,7 @@ from gcsapply import cli
 from gcsapply.clock import ManualClock
 
 RUNS = 200
-LEASE_SECONDS = 60
+LEASE_SECONDS = 120
 DEADLINE_S = 90
 
 

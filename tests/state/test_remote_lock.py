@@ -17,7 +17,7 @@ from remote_harness import KEY, NEVER, T0, backend, bucket_at, etag, lease_lock,
 
 from gcsapply.clock import ManualClock
 from gcsapply.errors import ConfigError, LockHeldError, StateError
-from gcsapply.state.lease import parse_lease, probe_conditional_writes, unlock
+from gcsapply.state.lease import SETTLE_SECONDS, parse_lease, probe_conditional_writes, unlock
 
 LOCK_KEY = f"{KEY}.lock"
 LEASE = 300.0
@@ -130,17 +130,18 @@ def test_a_stale_lock_is_taken_over_with_a_warning_and_its_old_holder_learns_it_
     b.release()
 
 
-def test_a_holder_that_cannot_renew_for_a_whole_lease_gives_the_lock_up(s3_bucket, proxy):
+def test_a_holder_that_cannot_renew_gives_the_lock_up_a_settle_time_before_its_lease_ends(s3_bucket, proxy):
     url, bucket, client = s3_bucket
     lost = []
     a = lease_lock(proxy.url, bucket, on_lost=lost.append)
     a.acquire()
     proxy.deny = True
-    a.clock.advance(LEASE - 1)
-    assert a.renew() is True and a.lost is None  # refused, but not for a whole lease yet
+    a.clock.advance(LEASE - SETTLE_SECONDS - 1)
+    assert a.renew() is True and a.lost is None  # refused, but a call sent now still lands in time
     a.clock.advance(2)
     assert a.renew() is False
-    assert lost == ["the lock could not be renewed for a whole lease"]
+    assert lost == ["the lock could not be renewed for so long that another runner may take it "
+                    "over before a call sent now could land"]
     proxy.deny = False
     a.release()  # lost: it leaves the object alone
     assert stored(client, bucket, LOCK_KEY) is not None
