@@ -152,6 +152,11 @@ def load_yaml_file(path: FsPath, file: str | None = None) -> tuple[list[YamlDocu
     except OSError as exc:
         return [], [Diagnostic(ERROR, "unreadable-file", f"cannot read file: {exc.strerror}", shown,
                                hint="check the file's permissions, or where its symbolic link points")]
+    return load_yaml_bytes(raw, shown)
+
+
+def load_yaml_bytes(raw: bytes, shown: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
+    """Parse a file's bytes, already read, as UTF-8 (an optional BOM is dropped)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -38,8 +38,8 @@ from gcsapply.manifest.paths import (
     shown_path,
     stack_root,
 )
-from gcsapply.manifest.reads import FilesRead, load_yaml_bytes
-from gcsapply.yamlio import YamlDocument
+from gcsapply.manifest.reads import FilesRead
+from gcsapply.yamlio import YamlDocument, load_yaml_bytes
 
 API_VERSION = "gcsapply/v1"
 TEMPLATE_VERSION = "genecontainer_0_1"

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gcsapply.diagnostics import ERROR, Diagnostic
-from gcsapply.yamlio import YamlDocument, load_yaml_text, read_regular_file
+from gcsapply.yamlio import read_regular_file
 
 DIGEST_PREFIX = "sha256:"
 
@@ -41,14 +40,3 @@ class FilesRead:
 
 def digest(raw: bytes) -> str:
     return DIGEST_PREFIX + hashlib.sha256(raw).hexdigest()
-
-
-def load_yaml_bytes(raw: bytes, shown: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
-    """Parse bytes already read, as :func:`gcsapply.yamlio.load_yaml_file` parses a file."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return [], [Diagnostic(ERROR, "not-utf8", "file is not valid UTF-8", shown, line, None,
-                               None, "save the file as UTF-8")]
-    return load_yaml_text(text, shown)

@@ -147,18 +147,27 @@ def load_state(path: Path) -> State:
     data = read_file_bytes(path, "the state file")
     if data is None:
         return State.empty()
+    return parse_state_bytes(data, where=str(path), what="the state file")
+
+
+def parse_state_bytes(data: bytes, *, where: str, what: str, hint: str = DAMAGED_HINT) -> State:
+    """A state document's bytes (``what``: how messages name them), checked field by field;
+    anything else is a :class:`StateError` at ``where`` with ``hint``."""
     try:
         document = loads_strict(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise StateError(f"the state file is not UTF-8 text (byte {exc.start})", where=str(path),
-                         hint=DAMAGED_HINT) from exc
+        raise StateError(f"{what} is not UTF-8 text (byte {exc.start})", where=where,
+                         hint=hint) from None
     except json.JSONDecodeError as exc:
-        raise StateError(f"the state file is not valid JSON: {exc.msg} at line {exc.lineno}",
-                         where=str(path), hint=DAMAGED_HINT) from exc
+        raise StateError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}",
+                         where=where, hint=hint) from None
     except StrictJsonError as exc:
-        raise StateError(f"the state file is not valid JSON: {exc}", where=str(path),
-                         hint=DAMAGED_HINT) from exc
-    return State.from_json(document, where=str(path))
+        raise StateError(f"{what} is not valid JSON: {exc}", where=where, hint=hint) from None
+    try:
+        return State.from_json(document, where=where)
+    except StateError as exc:
+        exc.hint = hint
+        raise
 
 
 def read_file_bytes(path: Path, what: str) -> bytes | None:

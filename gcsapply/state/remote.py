@@ -16,18 +16,16 @@ whose lock was then taken over is never folded into the newer state
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from gcsapply.diagnostics import excerpt
 from gcsapply.errors import StateConflictError, StateError
 from gcsapply.manifest.model import RemoteStateSpec
-from gcsapply.state.file import DAMAGED_HINT, State, render_state
+from gcsapply.state.file import State, parse_state_bytes, render_state
 from gcsapply.state.journal import Journal
 from gcsapply.state.lease import LeaseHolder, LeaseLock, NoLock, probe_conditional_writes, read_lease, unlock
 from gcsapply.state.objects import Bucket, PreconditionFailed, StoredObject, is_ip_or_localhost
-from gcsapply.state.shapes import StrictJsonError, loads_strict
 
 REMOTE_HINT = ("restore an earlier version of the object (keep versioning on in the bucket), or "
                "push a good state with 'gcsapply state push DIR FILE --force'")
@@ -192,22 +190,7 @@ class _Holding:
 
 def parse_state(body: bytes, where: str) -> State:
     """A stored state document; anything else is a :class:`StateError` naming the object."""
-    try:
-        document = loads_strict(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise StateError(f"the state object is not UTF-8 text (byte {exc.start})", where=where,
-                         hint=REMOTE_HINT) from None
-    except json.JSONDecodeError as exc:
-        raise StateError(f"the state object is not valid JSON: {exc.msg} at line {exc.lineno}",
-                         where=where, hint=REMOTE_HINT) from None
-    except StrictJsonError as exc:
-        raise StateError(f"the state object is not valid JSON: {exc}", where=where,
-                         hint=REMOTE_HINT) from None
-    try:
-        return State.from_json(document, where=where)
-    except StateError as exc:
-        exc.hint = REMOTE_HINT if exc.hint == DAMAGED_HINT else exc.hint
-        raise
+    return parse_state_bytes(body, where=where, what="the state object", hint=REMOTE_HINT)
 
 
 def describe_stored(stored: StoredObject | None, where: str) -> str:

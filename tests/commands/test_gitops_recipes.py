@@ -44,7 +44,22 @@ def world(tmp_path, s3_bucket):
         emulator.stop()
 
 
-class GitHubJob:
+class Job:
+    """A CI job's shell steps, run in order in its runner's folder; the first failure ends it."""
+
+    env: dict[str, str]
+    workdir: Path
+    runs: list[str]
+
+    def run(self):
+        for command in self.runs:
+            result = bash(command, cwd=self.workdir, env=self.env)
+            if result.returncode != 0:
+                return result
+        return result
+
+
+class GitHubJob(Job):
     """One job of examples/ci/github-actions.yml on its own runner."""
 
     def __init__(self, recipe: dict, name: str, workdir: Path):
@@ -55,15 +70,9 @@ class GitHubJob:
         self.runs = [step["run"] for step in self.job["steps"] if "run" in step
                      and not step["run"].startswith("pip install")]
 
-    def run(self):
-        for command in self.runs:
-            result = bash(command, cwd=self.workdir, env=self.env)
-            if result.returncode != 0:
-                return result
-        return result
 
 
-class GitLabJob:
+class GitLabJob(Job):
     """One job of examples/ci/gitlab-ci.yml: its ``gcsapply`` script lines (the others talk to
     GitLab's API and are done by the test)."""
 
@@ -75,12 +84,6 @@ class GitLabJob:
         self.workdir = workdir
         self.runs = [line for line in job["script"] if line.startswith("gcsapply ")]
 
-    def run(self):
-        for command in self.runs:
-            result = bash(command, cwd=self.workdir, env=self.env)
-            if result.returncode != 0:
-                return result
-        return result
 
 
 def test_the_recipes_are_in_the_readme_word_for_word_and_pin_this_version():
