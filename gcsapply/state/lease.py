@@ -16,7 +16,8 @@ request may still be on its way to GCS, so a taker never plans before a dead hol
 has landed (:data:`gcsapply.manifest.specs.MIN_LOCK_LEASE_SECONDS`).
 
 A store that ignores conditional writes would let two runners both take the lock: it is found by
-a probe (:func:`probe_conditional_writes`, once per bucket per process) and refused, unless
+a probe (:func:`gcsapply.state.objects.probe_conditional_writes`, once per bucket per
+process) and refused, unless
 ``lock: external`` leaves locking to CI's own concurrency control (a warning on every apply).
 A lock object that cannot be read counts as held; its id is then its ETag.
 """
@@ -35,7 +36,7 @@ from datetime import datetime, timezone
 
 from gcsapply.clock import SystemClock
 from gcsapply.diagnostics import excerpt
-from gcsapply.errors import ConfigError, LockHeldError, StateError, UsageError
+from gcsapply.errors import LockHeldError, StateError, UsageError
 from gcsapply.state.objects import Bucket, ConditionalUnsupported, PreconditionFailed
 from gcsapply.state.shapes import loads_strict
 
@@ -45,8 +46,6 @@ LOCK_FORMAT = 1
 # starting calls this long before its lease runs out, so none lands after a takeover.
 SETTLE_SECONDS = 60.0
 MAX_LOCK_BYTES = 64 * 1024
-_PROBED: dict[tuple[str | None, str], bool] = {}  # (endpoint, bucket) -> conditional deletes work
-_PROBED_LOCK = threading.Lock()
 _CI_RUN_VARIABLES = ("CI_JOB_URL", "BUILD_URL", "CI_PIPELINE_URL", "BUILDKITE_BUILD_URL")
 
 
@@ -258,53 +257,6 @@ class NoLock:
         if self.held:
             self.held = False
             self._holding(False)
-
-
-def probe_conditional_writes(bucket: Bucket, spec) -> bool:
-    """Refuse a store that ignores ``If-None-Match``/``If-Match`` on writes (ConfigError);
-    returns whether it also honours ``If-Match`` on deletes. Once per bucket per process."""
-    cache_key = (bucket.endpoint, bucket.bucket)
-    with _PROBED_LOCK:
-        if cache_key in _PROBED:
-            return _PROBED[cache_key]
-    probe = f"{spec.key}.probe-{uuid.uuid4().hex}"
-    wrong = '"00000000000000000000000000000000"'
-    ignored = None
-    try:
-        bucket.put(probe, b"{}", if_none_match=True)
-        for what, call in (("If-None-Match: *", lambda: bucket.put(probe, b"{}", if_none_match=True)),
-                           ("If-Match", lambda: bucket.put(probe, b"{ }", if_match=wrong))):
-            try:
-                call()
-                ignored = what
-                break
-            except PreconditionFailed:
-                pass
-        deletes = not ignored and _deletes_conditionally(bucket, probe, wrong)
-    except ConditionalUnsupported:
-        ignored, deletes = "conditional writes", False
-    finally:
-        bucket.delete(probe)
-    if ignored:
-        raise ConfigError(
-            f"{bucket.shown} ignores {ignored} on writes, so two applies could both take the "
-            "lock", where=str(spec.source) if spec.source else None,
-            hint="keep the state in a store that honours conditional writes (OBS, AWS S3, MinIO, "
-                 "Ceph RGW of 2025 or later), or set spec.state.lock: external and make sure "
-                 "your CI never runs two applies of this stack at once")
-    with _PROBED_LOCK:
-        _PROBED[cache_key] = deletes
-    return deletes
-
-
-def _deletes_conditionally(bucket: Bucket, key: str, wrong: str) -> bool:
-    try:
-        bucket.delete(key, if_match=wrong)
-    except PreconditionFailed:
-        return True
-    except ConditionalUnsupported:
-        return False  # release and unlock then look before they delete
-    return False
 
 
 def read_lease(bucket: Bucket, key: str, *, clock=None) -> LeaseHolder | None:

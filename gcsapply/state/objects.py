@@ -13,6 +13,8 @@ only, and only when a Stack configures a remote backend.
 from __future__ import annotations
 
 import ipaddress
+import threading
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,6 +26,8 @@ MAX_OBJECT_BYTES = 256 * 2**20  # a state of 10,000 runs is a few MB; anything f
 _ACCESS_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
                  "ExpiredToken", "AllAccessDisabled", "AccountProblem", "InvalidSecurity"}
 _UNSUPPORTED_CODES = {"NotImplemented", "InvalidArgument", "InvalidRequest"}
+_PROBED: dict[tuple[str | None, str], bool] = {}  # (endpoint, bucket) -> conditional deletes work
+_PROBED_LOCK = threading.Lock()
 
 
 class PreconditionFailed(Exception):
@@ -210,3 +214,50 @@ def _code(exc) -> str:
 
 def _status(exc) -> int | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+
+
+def probe_conditional_writes(bucket: Bucket, spec) -> bool:
+    """Refuse a store that ignores ``If-None-Match``/``If-Match`` on writes (ConfigError);
+    returns whether it also honours ``If-Match`` on deletes. Once per bucket per process."""
+    cache_key = (bucket.endpoint, bucket.bucket)
+    with _PROBED_LOCK:
+        if cache_key in _PROBED:
+            return _PROBED[cache_key]
+    probe = f"{spec.key}.probe-{uuid.uuid4().hex}"
+    wrong = '"00000000000000000000000000000000"'
+    ignored = None
+    try:
+        bucket.put(probe, b"{}", if_none_match=True)
+        for what, call in (("If-None-Match: *", lambda: bucket.put(probe, b"{}", if_none_match=True)),
+                           ("If-Match", lambda: bucket.put(probe, b"{ }", if_match=wrong))):
+            try:
+                call()
+                ignored = what
+                break
+            except PreconditionFailed:
+                pass
+        deletes = not ignored and _deletes_conditionally(bucket, probe, wrong)
+    except ConditionalUnsupported:
+        ignored, deletes = "conditional writes", False
+    finally:
+        bucket.delete(probe)
+    if ignored:
+        raise ConfigError(
+            f"{bucket.shown} ignores {ignored} on writes, so two applies could both take the "
+            "lock", where=str(spec.source) if spec.source else None,
+            hint="keep the state in a store that honours conditional writes (OBS, AWS S3, MinIO, "
+                 "Ceph RGW of 2025 or later), or set spec.state.lock: external and make sure "
+                 "your CI never runs two applies of this stack at once")
+    with _PROBED_LOCK:
+        _PROBED[cache_key] = deletes
+    return deletes
+
+
+def _deletes_conditionally(bucket: Bucket, key: str, wrong: str) -> bool:
+    try:
+        bucket.delete(key, if_match=wrong)
+    except PreconditionFailed:
+        return True
+    except ConditionalUnsupported:
+        return False  # release and unlock then look before they delete
+    return False

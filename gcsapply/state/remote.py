@@ -24,8 +24,14 @@ from gcsapply.errors import StateConflictError, StateError
 from gcsapply.manifest.model import RemoteStateSpec
 from gcsapply.state.file import State, parse_state_bytes, render_state
 from gcsapply.state.journal import Journal
-from gcsapply.state.lease import LeaseHolder, LeaseLock, NoLock, probe_conditional_writes, read_lease, unlock
-from gcsapply.state.objects import Bucket, PreconditionFailed, StoredObject, is_ip_or_localhost
+from gcsapply.state.lease import LeaseHolder, LeaseLock, NoLock, read_lease, unlock
+from gcsapply.state.objects import (
+    Bucket,
+    PreconditionFailed,
+    StoredObject,
+    is_ip_or_localhost,
+    probe_conditional_writes,
+)
 
 REMOTE_HINT = ("restore an earlier version of the object (keep versioning on in the bucket), or "
                "push a good state with 'gcsapply state push DIR FILE --force'")

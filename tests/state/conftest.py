@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from s3_proxy import S3Proxy
 
-from gcsapply.state import lease
+from gcsapply.state import objects
 
 
 @pytest.fixture(autouse=True)
 def fresh_probe():
-    lease._PROBED.clear()
+    objects._PROBED.clear()
     yield
-    lease._PROBED.clear()
+    objects._PROBED.clear()
 
 
 @pytest.fixture

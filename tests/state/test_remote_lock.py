@@ -17,7 +17,8 @@ from remote_harness import KEY, NEVER, T0, backend, bucket_at, etag, lease_lock,
 
 from gcsapply.clock import ManualClock
 from gcsapply.errors import ConfigError, LockHeldError, StateError
-from gcsapply.state.lease import SETTLE_SECONDS, parse_lease, probe_conditional_writes, unlock
+from gcsapply.state.lease import SETTLE_SECONDS, parse_lease, unlock
+from gcsapply.state.objects import probe_conditional_writes
 
 LOCK_KEY = f"{KEY}.lock"
 LEASE = 300.0
