@@ -63,6 +63,7 @@ class LeaseHolder:
     heartbeat_at: float
     lease_seconds: float
     ci_run: str | None = None
+    abandoned_at: float | None = None  # when its holder stopped with calls that may still land
     age: float | None = None
     readable: bool = True
 
@@ -71,6 +72,10 @@ class LeaseHolder:
             return f"an unknown holder (the lock object cannot be read; lock id {self.id})"
         ci = f", CI run {excerpt(self.ci_run, 200)}" if self.ci_run else ""
         beat = "" if self.age is None else f", last heartbeat {_ago(self.age)}"
+        if self.abandoned_at is not None and self.age is not None:
+            left = self.age - (self.abandoned_at - self.heartbeat_at)
+            beat += (f"; it ended {_ago(left)} leaving calls of unknown outcome, and is free "
+                     f"{SETTLE_SECONDS:.0f}s after that")
         return (f"'{excerpt(self.command, 200)}' of {excerpt(self.holder)} on host "
                 f"{excerpt(self.host)} (pid {self.pid}, lock id {self.id}{ci}), started "
                 f"{excerpt(self.started_at)}{beat}")
@@ -126,6 +131,8 @@ class LeaseLock:
                     "the state is locked, but the lock object cannot be read to tell by whom",
                     where=f"{self.spec.url}.lock", hint=self._unlock_hint(current.id))
             lease = max(self.spec.lease_seconds, current.lease_seconds)
+            if current.abandoned_at is not None:  # its holder stopped: only its calls may land
+                lease = min(lease, SETTLE_SECONDS + current.abandoned_at - current.heartbeat_at)
             if current.age is None or current.age <= lease:
                 raise LockHeldError(f"the state is locked by {current.describe()}",
                                     where=f"{self.spec.url}.lock", hint=self._unlock_hint(current.id))
@@ -211,6 +218,14 @@ class LeaseLock:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        holder = self._holder
+        if holder is not None and not self.lost:  # say so in the lock: a taker waits only for
+            left = LeaseHolder(**{**asdict(holder), "abandoned_at": self.clock.now()})  # the calls
+            try:
+                self._etag = self.bucket.put(self.spec.lock_key, _body(left), if_match=self._etag,
+                                             quick=True)
+            except (PreconditionFailed, StateError):
+                pass  # unsaid: the lock then expires after its whole lease
         self.lost = self.lost or "left to expire: calls of unknown outcome are pending"
 
     def _beat(self) -> None:
@@ -295,7 +310,7 @@ def parse_lease(body: bytes, etag: str, *, now: float) -> LeaseHolder:
         data = loads_strict(body.decode("utf-8"))
         holder = LeaseHolder(**{name: data[name] for name in (
             "id", "holder", "host", "pid", "command", "started_at", "heartbeat_at",
-            "lease_seconds")}, ci_run=data.get("ci_run"))
+            "lease_seconds")}, ci_run=data.get("ci_run"), abandoned_at=data.get("abandoned_at"))
     except (ValueError, UnicodeDecodeError, TypeError, KeyError):
         return _unreadable(etag)
     if data.get("version") != LOCK_FORMAT or not _sound(holder):
@@ -321,7 +336,10 @@ def _sound(holder: LeaseHolder) -> bool:
             and isinstance(holder.pid, int) and not isinstance(holder.pid, bool)
             and all(isinstance(n, (int, float)) and not isinstance(n, bool) and 0 <= n < 1e11
                     for n in numbers)
-            and (holder.ci_run is None or isinstance(holder.ci_run, str)))
+            and (holder.ci_run is None or isinstance(holder.ci_run, str))
+            and (holder.abandoned_at is None or (isinstance(holder.abandoned_at, (int, float))
+                                                 and not isinstance(holder.abandoned_at, bool)
+                                                 and holder.heartbeat_at <= holder.abandoned_at < 1e11)))
 
 
 def _unreadable(etag: str) -> LeaseHolder:

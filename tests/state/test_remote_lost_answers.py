@@ -11,7 +11,8 @@ import json
 import pytest
 from remote_harness import KEY, T0, backend, bucket_at, lease_lock, s3_state, stack_yaml, stored
 
-from gcsapply.errors import StateConflictError, StateError
+from gcsapply.clock import ManualClock
+from gcsapply.errors import LockHeldError, StateConflictError, StateError
 from gcsapply.state.file import State
 from gcsapply.state.lease import SETTLE_SECONDS
 from gcsapply.workspace import open_workspace
@@ -112,15 +113,25 @@ def test_an_apply_that_leaves_calls_which_may_still_land_does_not_release_a_shar
         tmp_path, s3_bucket):
     url, bucket, client = s3_bucket
     root = _stack(tmp_path, url, bucket)
-    workspace = open_workspace(root, allow_empty=True, connect=False, lock_command="gcsapply apply stack")
+    workspace = open_workspace(root, allow_empty=True, connect=False, clock=ManualClock(T0),
+                               lock_command="gcsapply apply stack")
     journal = workspace.backend.open_journal()
     journal.append({"phase": "begin", "id": "sent-1", "address": "execution/a",
                     "kind": "Execution", "action": "create", "call": "create_execution",
-                    "gcs_name": "a-00000000", "gcs_id": None, "at": workspace.lock.clock.now()})
+                    "gcs_name": "a-00000000", "gcs_id": None, "at": T0})
     journal.close()
     workspace.close()
-    assert stored(client, bucket, LOCK_KEY) is not None  # left to expire after its lease
+    assert stored(client, bucket, LOCK_KEY) is not None  # left to expire
     assert workspace.lock.lost and "left to expire" in workspace.lock.lost
+    left = json.loads(stored(client, bucket, LOCK_KEY))
+    assert left["abandoned_at"] == T0
+    with pytest.raises(LockHeldError) as caught:  # its calls may still land: nobody plans yet
+        lease_lock(url, bucket, at=T0 + SETTLE_SECONDS - 1).acquire()
+    assert "leaving calls of unknown outcome" in str(caught.value)
+    taker = lease_lock(url, bucket, at=T0 + SETTLE_SECONDS + 1)  # long before its 300 s lease
+    taker.acquire()
+    assert "took over a stale lock" in taker.warnings[0]
+    taker.release()
 
 
 def test_an_apply_whose_pending_calls_can_no_longer_land_releases_the_lock(tmp_path, s3_bucket):
