@@ -33,19 +33,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchlib import start_emulator, stop, write_cohort_stack  # noqa: E402
+
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK  # noqa: E402
 
-TEMPLATE = """version: genecontainer_0_1
-inputs:
-  sample: {type: string, default: S0}
-workflow:
-  align:
-    type: GCS.Job
-    tool: bwa:0.7.12
-    resources: {cpu: 2c, memory: 4G}
-    commands:
-      - echo aligning ${sample}
-"""
 WINDOW_S = 60.0
 
 
@@ -77,7 +68,8 @@ def main(argv=None) -> int:
 
 
 def measure_utilisation(tmp: Path, launches: int, limit: int) -> dict:
-    emulator, url = start_emulator(tmp / "emulator.sqlite", writes_per_minute=limit)
+    emulator, url = start_emulator(tmp / "emulator.sqlite", "--writes-per-minute", str(limit),
+                                   "--reads-per-minute", "600")
     try:
         stack = write_stack(tmp / "stack", url, "util", launches, writes_per_minute=limit,
                             parallelism=10)
@@ -104,8 +96,8 @@ def measure_speedup(tmp: Path, launches: int) -> dict:
     results = {}
     for parallelism in (1, 10):
         root = tmp / f"p{parallelism}"
-        emulator, url = start_emulator(root / "emulator.sqlite", writes_per_minute=6000,
-                                       latency_ms=50)
+        emulator, url = start_emulator(root / "emulator.sqlite", "--writes-per-minute", "6000",
+                                       "--reads-per-minute", "600", "--latency-ms", "50")
         try:
             stack = write_stack(root / "stack", url, f"speed{parallelism}", launches,
                                 writes_per_minute=6000, parallelism=parallelism)
@@ -152,33 +144,9 @@ def render(figures: dict) -> str:
     ])
 
 
-def start_emulator(db: Path, *, writes_per_minute: int, latency_ms: int = 0):
-    db.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gcsapply", "emulator", "serve", "--port", "0", "--db", str(db),
-         "--job-seconds", "86400", "--writes-per-minute", str(writes_per_minute),
-         "--reads-per-minute", "600", "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = process.stdout.readline().strip()
-    if "listening on " not in line:
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[1]
-
-
-def stop(process) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def write_stack(root: Path, url: str, name: str, launches: int, *, writes_per_minute: int,
                 parallelism: int) -> Path:
-    (root / "templates").mkdir(parents=True)
-    (root / "templates" / "align.yaml").write_text(TEMPLATE)
-    (root / "stack.yaml").write_text(f"""\
+    return write_cohort_stack(root, f"""\
 apiVersion: gcsapply/v1
 kind: Stack
 metadata: {{name: {name}}}
@@ -189,24 +157,7 @@ spec:
   rateLimit: {{readsPerMinute: 600, writesPerMinute: {writes_per_minute}}}
   defaults:
     execution: {{environment: default-cci, namespace: gene, sfsPvcName: gene-sfs-01}}
-""")
-    (root / "workflow.yaml").write_text("""\
-apiVersion: gcsapply/v1
-kind: Workflow
-metadata: {name: align}
-spec: {template: templates/align.yaml}
-""")
-    (root / "samples.csv").write_text("id\n" + "".join(f"s{i:04d}\n" for i in range(launches)))
-    (root / "cohort.yaml").write_text("""\
-apiVersion: gcsapply/v1
-kind: ExecutionSet
-metadata: {name: cohort}
-spec:
-  samples: samples.csv
-  key: id
-  template: {workflow: align, inputs: {sample: "{{ sample.id }}"}}
-""")
-    return root
+""", launches)
 
 
 def run_apply(stack: Path) -> float:

@@ -30,6 +30,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchlib import start_emulator  # noqa: E402
+
 from gcsapply.client.auth import AkSkAuth  # noqa: E402
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK  # noqa: E402
 from gcsapply.manifest.model import LABEL_KEY, LABEL_STACK, run_key  # noqa: E402
@@ -80,18 +82,6 @@ def main(argv=None) -> int:
     print(f"contract (CPU < 3 s, RSS < 300 MB, calls <= {limit_calls}): "
           f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1
-
-
-def start_emulator(db: Path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gcsapply", "emulator", "serve", "--port", "0", "--db", str(db),
-         "--job-seconds", "86400"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = process.stdout.readline().strip()
-    if "listening on " not in line:
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[1]
 
 
 def signed_session() -> requests.Session:

@@ -38,19 +38,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchlib import start_emulator, stop, write_cohort_stack  # noqa: E402
+
 from gcsapply.emulator import EMBEDDED_AK, EMBEDDED_PROJECT_ID, EMBEDDED_SK  # noqa: E402
 
-TEMPLATE = """version: genecontainer_0_1
-inputs:
-  sample: {type: string, default: S0}
-workflow:
-  align:
-    type: GCS.Job
-    tool: bwa:0.7.12
-    resources: {cpu: 2c, memory: 4G}
-    commands:
-      - echo aligning ${sample}
-"""
 BUCKET = "gcsapply-state-bench"
 STACK = "statebench"
 STATE_KEY = f"gcsapply/{STACK}/state.json"
@@ -95,7 +86,8 @@ def main(argv=None) -> int:
 
 
 def measure(root: Path, args, env: dict, *, state: str | None, proxy: CountingProxy) -> dict:
-    emulator, url = start_emulator(root / "emulator.sqlite")
+    emulator, url = start_emulator(root / "emulator.sqlite", "--reads-per-minute", "0",
+                                   "--writes-per-minute", "0", "--latency-ms", "0")
     try:
         stack = write_stack(root / "stack", url, args.launches, args.parallelism, state)
         proxy.reset()
@@ -167,20 +159,6 @@ def child_env() -> dict:
     return env
 
 
-def start_emulator(db: Path):
-    db.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gcsapply", "emulator", "serve", "--port", "0", "--db", str(db),
-         "--job-seconds", "86400", "--reads-per-minute", "0", "--writes-per-minute", "0",
-         "--latency-ms", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = process.stdout.readline().strip()
-    if "listening on " not in line:
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[1]
-
-
 def start_moto(log: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -217,18 +195,8 @@ def s3_client(url: str):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def stop(process) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def write_stack(root: Path, url: str, launches: int, parallelism: int, state: str | None) -> Path:
-    (root / "templates").mkdir(parents=True)
-    (root / "templates" / "align.yaml").write_text(TEMPLATE)
-    (root / "stack.yaml").write_text(f"""\
+    return write_cohort_stack(root, f"""\
 apiVersion: gcsapply/v1
 kind: Stack
 metadata: {{name: {STACK}}}
@@ -241,24 +209,7 @@ spec:
 """ + (f"  state: {state}\n" if state else "") + """\
   defaults:
     execution: {environment: default-cci, namespace: gene, sfsPvcName: gene-sfs-01}
-""")
-    (root / "workflow.yaml").write_text("""\
-apiVersion: gcsapply/v1
-kind: Workflow
-metadata: {name: align}
-spec: {template: templates/align.yaml}
-""")
-    (root / "samples.csv").write_text("id\n" + "".join(f"s{i:05d}\n" for i in range(launches)))
-    (root / "cohort.yaml").write_text("""\
-apiVersion: gcsapply/v1
-kind: ExecutionSet
-metadata: {name: cohort}
-spec:
-  samples: samples.csv
-  key: id
-  template: {workflow: align, inputs: {sample: "{{ sample.id }}"}}
-""")
-    return root
+""", launches)
 
 
 def run(arguments: list[str], env: dict) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 from gcsapply.commands.options import JSON, PLAN_OPTIONS, STACK_DIR, add_options, plan_options
 from gcsapply.diagnostics import sort_diagnostics
 from gcsapply.errors import EXIT_CHANGES, EXIT_OK, UsageError
+from gcsapply.plan.saved import relative_stack_dir
 from gcsapply.render.markdown import render_markdown
 from gcsapply.render.plan_text import render_json, render_saved_plan, render_text
 from gcsapply.state.file import write_text_atomic
@@ -40,7 +41,7 @@ def run(args, *, clock=None, emulator_factory=None) -> int:
                                              emulator_factory=emulator_factory) as workspace:
         plan = make_plan(workspace, options)
         if args.out is not None:  # first: a plan that cannot be saved prints nothing
-            saved = render_saved_plan(plan, stack_dir=Path(os.path.relpath(args.dir)).as_posix(),
+            saved = render_saved_plan(plan, stack_dir=relative_stack_dir(args.dir),
                                       files=workspace.loaded.files, options=options,
                                       binding=workspace.target.binding.to_json())
             _save(args.out, saved)

@@ -19,7 +19,7 @@ from pathlib import Path
 from gcsapply.commands.options import ADDRESS, JSON, STACK_DIR, add_options
 from gcsapply.errors import EXIT_OK, StateError, UsageError
 from gcsapply.render.state import describe_entry, inventory_rows
-from gcsapply.state.backend import LocalBackend
+from gcsapply.state.backend import LocalBackend, push_state
 from gcsapply.state.file import JOURNAL_NAME, load_state, render_state
 from gcsapply.state.journal import Journal, compact, pending_entries
 from gcsapply.state.lock import LOCK_NAME, StateLock
@@ -120,31 +120,10 @@ def _push(workspace: Workspace, file: Path, *, force: bool) -> int:
         raise StateError(f"{len(workspace.pending)} journal entries of unknown outcome are "
                          "pending in this directory", where=str(backend.journal_path),
                          hint="run 'gcsapply apply' first: it resolves them")
-    if isinstance(backend, LocalBackend):
-        current = backend.read()
-        _check_push(current, state, backend.where, force=force)
-        if force and backend.exists():
-            state.serial = max(state.serial, current.serial + 1)
-        backend.write(state)
-        pushed = state
-    else:
-        pushed = backend.push(state, force=force)
+    pushed = push_state(backend, state, force=force)
     print(f"Pushed the state (lineage {pushed.lineage}, serial {pushed.serial}, "
           f"{len(pushed.resources)} addresses) to {backend.where}.")
     return EXIT_OK
-
-
-def _check_push(current, state, where: str, *, force: bool) -> None:
-    if force or current.lineage is None:
-        return
-    if state.lineage != current.lineage:
-        raise StateError(f"the state to push has lineage {state.lineage}, the stored one "
-                         f"{current.lineage}", where=where,
-                         hint="add --force only if it should replace this inventory")
-    if state.serial <= current.serial:
-        raise StateError(f"the state to push has serial {state.serial}, not above the stored "
-                         f"{current.serial}", where=where,
-                         hint="add --force to put an older state back")
 
 
 def _migrate(workspace: Workspace) -> int:

@@ -204,7 +204,7 @@ def _refuse_lost_lock(workspace: Workspace) -> None:
     """A remote lock taken over while this apply ran (its heartbeats failed too long), or a
     state object another writer moved: the engine was stopped, and the state is never written
     again by this process."""
-    lost = getattr(workspace.backend, "lost", None) or getattr(workspace.lock, "lost", None)
+    lost = getattr(workspace.backend, "lost", None)  # a remote lock's loss reaches its backend
     if lost:
         raise StateError(f"this apply lost the state lock: {lost}",
                          hint="calls in flight finished and nothing new was started; the local "

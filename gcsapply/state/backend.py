@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from gcsapply.diagnostics import excerpt
 from gcsapply.errors import StateError
 from gcsapply.manifest.model import RemoteStateSpec, StackSpec
 from gcsapply.state.file import JOURNAL_NAME, FileStore, State
@@ -84,6 +85,32 @@ class LocalBackend(FileStore):
                                  hint="give the id the error of the apply that was refused "
                                       "showed, or leave --lock-id out to remove any lock")
         return force_unlock(self.lock_path)
+
+
+def push_state(backend: StateBackend, state: State, *, force: bool = False) -> State:
+    """``state push``: store ``state`` over the stored one (a compare-and-swap on a remote
+    object); a lineage change or a serial that does not move forward needs ``force``, which
+    moves the serial above the stored one. Returns what was stored."""
+    current = backend.read()
+    stored = backend.exists()
+    if stored and not force:
+        if current.lineage is not None and state.lineage != current.lineage:
+            raise StateError(
+                f"the state to push has lineage {excerpt(str(state.lineage))}, the stored "
+                f"one {excerpt(str(current.lineage))}", where=backend.where,
+                hint="it belongs to another inventory; add --force only if it should "
+                     "replace this one")
+        if state.serial <= current.serial:
+            raise StateError(
+                f"the state to push has serial {state.serial}, not above the stored "
+                f"{current.serial}", where=backend.where,
+                hint="pull the state, edit that, and push it (its serial is then moved "
+                     "forward), or add --force to put an older state back")
+    pushed = state.copy()
+    if force and stored:
+        pushed.serial = max(state.serial, current.serial + 1)
+    backend.write(pushed)
+    return pushed
 
 
 def local_state_files(stack: StackSpec) -> tuple[Path, ...]:

@@ -270,7 +270,7 @@ def _check_meta(entry: dict, state: State, where: str | None) -> None:
                           "state file")
 
 
-def read_current_state(store, *, stored: State | None = None) -> tuple[State, list[dict]]:
+def read_current_state(store) -> tuple[State, list[dict]]:
     """The stored state with the journal replayed in memory, and the pending entries. Writes
     nothing: a torn last line of the journal is read past (the next apply cuts it off).
 
@@ -280,12 +280,20 @@ def read_current_state(store, *, stored: State | None = None) -> tuple[State, li
     (:func:`stale_journal`; the next apply sets it aside).
     """
     store = _store(store)
-    state = store.read() if stored is None else stored  # ``stored``: already read by the caller
+    state = store.read()
     journal = Journal(store.journal_path)
     entries = journal.replay()
-    if not entries or stale_journal(store, state, entries):
+    if stale_journal(store, state, entries):
         return state, []
-    return apply_entries(state, entries, where=str(journal.path)), pending_entries(entries)
+    return current_state(state, entries, where=str(journal.path))
+
+
+def current_state(state: State, entries: list[dict], *, where: str | None = None
+                  ) -> tuple[State, list[dict]]:
+    """Pure: ``state`` with a journal's ``entries`` folded in, and the pending ones."""
+    if not entries:
+        return state, []
+    return apply_entries(state, entries, where=where), pending_entries(entries)
 
 
 def stale_journal(store, state: State, entries: list[dict]) -> str | None:

@@ -148,10 +148,7 @@ class LeaseLock:
                             hint="another gcsapply is starting on this stack; try again")
 
     def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._stop_heartbeats()
         if self._holder is None:
             return
         self._holder = None
@@ -214,10 +211,7 @@ class LeaseLock:
         """Stop renewing, and leave the lock to expire after its lease rather than release it:
         this process leaves calls of unknown outcome that only its own journal knows, and no
         other runner may plan before they could have landed."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._stop_heartbeats()
         holder = self._holder
         if holder is not None and not self.lost:  # say so in the lock: a taker waits only for
             left = LeaseHolder(**{**asdict(holder), "abandoned_at": self.clock.now()})  # the calls
@@ -227,6 +221,12 @@ class LeaseLock:
             except (PreconditionFailed, StateError):
                 pass  # unsaid: the lock then expires after its whole lease
         self.lost = self.lost or "left to expire: calls of unknown outcome are pending"
+
+    def _stop_heartbeats(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def _beat(self) -> None:
         """Renew the heartbeat every :attr:`beat_seconds` (:meth:`renew`) until released or lost."""

@@ -12,6 +12,7 @@ only, and only when a Stack configures a remote backend.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 import uuid
@@ -90,15 +91,21 @@ class Bucket:
         try:
             self._client = session.client("s3", endpoint_url=endpoint, region_name=region or None,
                                           config=config)
-            # heartbeats: one attempt, short timeouts, so a holder cut off from the store knows it
-            # within seconds, not after minutes of retries (the next beat tries again)
-            self._quick = session.client("s3", endpoint_url=endpoint, region_name=region or None,
-                                         config=config.merge(botocore.config.Config(
-                                             connect_timeout=3, read_timeout=5,
-                                             retries={"mode": "standard", "max_attempts": 1})))
         except self._errors.NoRegionError as exc:
             raise ConfigError("spec.state: backend s3 needs a region",
                               hint="set spec.state.region, or AWS_REGION") from exc
+        self._session, self._config, self._region = session, config, region
+
+    @functools.cached_property
+    def _quick(self):
+        """The client of heartbeats: one attempt, short timeouts, so a holder cut off from the
+        store knows it within seconds, not after minutes of retries (the next beat tries again).
+        Made on first use: a plan never beats."""
+        _, botocore = load_boto3()
+        quick = botocore.config.Config(connect_timeout=3, read_timeout=5,
+                                       retries={"mode": "standard", "max_attempts": 1})
+        return self._session.client("s3", endpoint_url=self.endpoint, region_name=self._region or None,
+                                    config=self._config.merge(quick))
 
     @property
     def shown(self) -> str:

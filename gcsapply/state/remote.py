@@ -128,34 +128,17 @@ class RemoteBackend:
         writer moved the object), or None."""
         return self._lost
 
+    def _holding(self, held: bool) -> None:
+        """What the lock tells the backend: while held, reads come from what this process knows
+        (read afresh once the lock is ours)."""
+        self._locked = held
+        if held:
+            self._known = None
+
     def _lose(self, message: str) -> None:
         self._lost = self._lost or message
         if self._on_lost is not None:
             self._on_lost(message)  # the engine starts nothing new
-
-    def push(self, state: State, *, force: bool = False) -> State:
-        """``state push``: write ``state`` over the stored one by CAS; a lineage change or a
-        serial that does not move forward needs ``force``. Returns what was stored."""
-        current = self.read()
-        stored_etag = self._known[1] if self._known else ""
-        if stored_etag and not force:
-            if current.lineage is not None and state.lineage != current.lineage:
-                raise StateError(
-                    f"the state to push has lineage {excerpt(str(state.lineage))}, the stored "
-                    f"one {excerpt(str(current.lineage))}", where=self.where,
-                    hint="it belongs to another inventory; add --force only if it should "
-                         "replace this one")
-            if state.serial <= current.serial:
-                raise StateError(
-                    f"the state to push has serial {state.serial}, not above the stored "
-                    f"{current.serial}", where=self.where,
-                    hint="pull the state, edit that, and push it (its serial is then moved "
-                         "forward), or add --force to put an older state back")
-        pushed = state.copy()
-        if force and stored_etag:
-            pushed.serial = max(state.serial, current.serial + 1)
-        self.write(pushed)
-        return pushed
 
     def journal_header(self) -> list[dict]:
         state = self._known[0] if self._known else State.empty()
@@ -169,9 +152,9 @@ class RemoteBackend:
     def lock(self, command: str, *, unlock_hint_dir: str, clock=None, on_lost=None):
         self._on_lost = on_lost
         if self.spec.lock == "external":
-            return NoLock(self, _Holding(self))
+            return NoLock(self, self._holding)
         return LeaseLock(self.bucket, self.spec, command, unlock_hint_dir=unlock_hint_dir,
-                         clock=clock, on_lost=self._lose, holding=_Holding(self),
+                         clock=clock, on_lost=self._lose, holding=self._holding,
                          probe=lambda: probe_conditional_writes(self.bucket, self.spec))
 
     def read_lock(self, *, clock=None) -> LeaseHolder | None:
@@ -180,18 +163,6 @@ class RemoteBackend:
 
     def unlock(self, lock_id: str | None) -> LeaseHolder | None:
         return unlock(self.bucket, self.spec, lock_id)
-
-
-class _Holding:
-    """What the lock tells the backend: while held, reads come from what this process knows."""
-
-    def __init__(self, backend: RemoteBackend):
-        self._backend = backend
-
-    def __call__(self, held: bool) -> None:
-        self._backend._locked = held
-        if held:
-            self._backend._known = None  # read afresh once the lock is ours
 
 
 def parse_state(body: bytes, where: str) -> State:

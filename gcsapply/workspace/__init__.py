@@ -37,7 +37,7 @@ from gcsapply.plan.build import build_plan, run_keys
 from gcsapply.plan.model import Plan, PlanOptions
 from gcsapply.state.backend import StateBackend, local_state_files, open_backend
 from gcsapply.state.file import State
-from gcsapply.state.journal import pending_entries, read_current_state, stale_journal
+from gcsapply.state.journal import current_state, pending_entries, read_current_state, stale_journal
 from gcsapply.state.lease import SETTLE_SECONDS
 from gcsapply.workspace.target import EmulatorFactory, Target, open_target, resolve_target, work_dir
 
@@ -193,7 +193,7 @@ def _read_state(workspace: Workspace, migrating: bool) -> tuple[State, list[dict
             workspace.notes.append(f"note: the local journal does not continue the stored "
                                    f"state ({why}); the next apply sets it aside")
         return stored, pending_entries(entries)
-    return read_current_state(backend, stored=stored)
+    return current_state(stored, entries, where=str(backend.journal_path))
 
 
 def _calls_may_still_land(backend: StateBackend, lock) -> bool:

@@ -11,19 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apply_harness import ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution, names
-
-COHORT = """\
-apiVersion: gcsapply/v1
-kind: ExecutionSet
-metadata: {name: cohort}
-spec:
-  samples: samples.csv
-  key: sample_id
-  template:
-    workflow: hello
-    inputs: {sample: "{{ sample.sample_id }}"}
-"""
+from apply_harness import COHORT, ECHO_TEMPLATE, STACK, WORKFLOW, Gcs, execution, names
 
 
 class SharedGcs(Gcs):

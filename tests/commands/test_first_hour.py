@@ -9,7 +9,7 @@ import os
 
 import jsonschema
 import pytest
-from apply_harness import ECHO_TEMPLATE, WORKFLOW, Gcs, execution
+from apply_harness import COHORT, ECHO_TEMPLATE, WORKFLOW, Gcs, execution
 
 from gcsapply.schemas import load_schema
 
@@ -34,17 +34,6 @@ spec:
 """
 
 
-COHORT = """\
-apiVersion: gcsapply/v1
-kind: ExecutionSet
-metadata: {name: cohort}
-spec:
-  samples: samples.csv
-  key: sample_id
-  template:
-    workflow: hello
-    inputs: {sample: "{{ sample.sample_id }}"}
-"""
 SAMPLES = "sample_id,env\nHG002,default-cci\nHG003,default-ccx\n"
 
 

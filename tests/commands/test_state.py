@@ -57,3 +57,25 @@ def test_state_unlock_removes_a_lock_and_says_whose_it_was(gcs):
     assert read_lock(lock_path) is None
     again = gcs.run("state", "unlock", gcs.root)
     assert "No lock to release" in again.out
+
+
+def test_state_push_to_a_local_state_refuses_an_older_serial_or_another_lineage_unless_forced(
+        gcs, tmp_path):
+    assert gcs.apply().code == 0
+    pulled = gcs.run("state", "pull", gcs.root)
+    assert pulled.code == 0
+    document = json.loads(pulled.out)
+    serial = document["serial"]
+    pushed = tmp_path / "pushed.json"
+    for change, message in (({}, f"has serial {serial}, not above the stored {serial}"),
+                            ({"serial": serial + 1, "lineage": "other-lineage"},
+                             "the state to push has lineage other-lineage")):
+        pushed.write_text(json.dumps({**document, **change}))
+        refused = gcs.run("state", "push", gcs.root, pushed)
+        assert refused.code == 1 and message in refused.err
+    assert json.loads((gcs.root / ".gcsapply" / "state.json").read_text())["serial"] == serial
+    pushed.write_text(json.dumps(document))
+    forced = gcs.run("state", "push", gcs.root, pushed, "--force")
+    assert forced.code == 0, forced.err
+    assert json.loads((gcs.root / ".gcsapply" / "state.json").read_text())["serial"] == serial + 1
+    assert not (gcs.root / ".gcsapply" / "state.lock").exists()

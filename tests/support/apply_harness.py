@@ -64,6 +64,19 @@ spec:
     execution: {environment: default-cci, namespace: gene, sfsPvcName: gene-sfs-01}
 """
 
+# An ExecutionSet over samples.csv (column sample_id) of the workflow hello.
+COHORT = """\
+apiVersion: gcsapply/v1
+kind: ExecutionSet
+metadata: {name: cohort}
+spec:
+  samples: samples.csv
+  key: sample_id
+  template:
+    workflow: hello
+    inputs: {sample: "{{ sample.sample_id }}"}
+"""
+
 WORKFLOW = """\
 apiVersion: gcsapply/v1
 kind: Workflow
